@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import json
+
 from moto.core.exceptions import JsonRESTError
 
 
 class TooManyRequestsException(JsonRESTError):
-    """HTTP 429: the function is at its concurrency limit (reserved or account-wide)."""
+    """HTTP 429: the function is at its concurrency limit (reserved or account-wide).
+
+    ``reason`` is AWS's ``Reason`` field, e.g. ``ReservedFunctionConcurrentInvocationLimitExceeded``.
+    """
 
     code = 429
 
     def __init__(self, reason: str, message: str = "Rate Exceeded.") -> None:
         super().__init__("TooManyRequestsException", message)
-        self.description = f'{{"Reason": "{reason}", "Type": "User", "message": "{message}"}}'
+        self.reason = reason
+        self.description = json.dumps(
+            {
+                "__type": "TooManyRequestsException",
+                "message": message,
+                "Reason": reason,
+                "Type": "User",
+            }
+        )
+
+
+class InvalidRequestContentException(JsonRESTError):
+    """HTTP 400: the invocation payload is not JSON."""
+
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidRequestContentException", message)
