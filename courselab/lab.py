@@ -45,9 +45,7 @@ class Lab:
     def reset(self) -> None:
         """Wipe every resource and Lambda environment (local mode only)."""
         if self.mode != "local":
-            raise RuntimeError(
-                "reset() wipes the local lab only; on real AWS use courselab cleanup"
-            )
+            raise RuntimeError("reset() wipes the local lab only; on real AWS use courselab cleanup")
         if self.owned:
             reset_state()
         else:
@@ -79,9 +77,7 @@ def start(*, port: int = 0, quiet: bool = False, region: str | None = None) -> L
         elif target == "local":
             _current = _attach(region) or _start_local(port, region, quiet)
         else:
-            raise ValueError(
-                f"COURSELAB_TARGET must be 'local' (the default) or 'aws', not {target!r}"
-            )
+            raise ValueError(f"COURSELAB_TARGET must be 'local' (the default) or 'aws', not {target!r}")
         return _current
 
 
@@ -133,13 +129,12 @@ def _attach(region: str) -> Lab | None:
 
 
 def _start_local(port: int, region: str, quiet: bool) -> Lab:
-    from werkzeug.serving import make_server
-
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
         create_backend_app,
     )
+    from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     if port and not _port_free(port):
@@ -163,9 +158,7 @@ def _start_local(port: int, region: str, quiet: bool) -> Lab:
     install_extensions(endpoint)
     thread = threading.Thread(target=server.serve_forever, name="courselab", daemon=True)
     thread.start()
-    lab = Lab(
-        mode="local", region=region, endpoint=endpoint, owned=True, _server=server, _thread=thread
-    )
+    lab = Lab(mode="local", region=region, endpoint=endpoint, owned=True, _server=server, _thread=thread)
     atexit.register(lab.stop)
     if not quiet:
         print(f"courselab: local AWS lab at {endpoint} (region {region}); no AWS account is used.")
@@ -280,7 +273,5 @@ class ControlApi:
 
 def _json(start_response: Any, body: dict[str, Any], status: str = "200 OK") -> list[bytes]:
     data = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
     return [data]

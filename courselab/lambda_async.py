@@ -55,8 +55,7 @@ class AsyncInvoker:
         self._running = 0
         self._closed = False
         self._threads = [
-            threading.Thread(target=self._work, name=f"lambda-async-{i}", daemon=True)
-            for i in range(WORKERS)
+            threading.Thread(target=self._work, name=f"lambda-async-{i}", daemon=True) for i in range(WORKERS)
         ]
         for thread in self._threads:
             thread.start()
@@ -217,21 +216,15 @@ def _destination(config: dict[str, Any], which: str) -> str | None:
     return config.get("DestinationConfig", {}).get(which, {}).get("Destination") or None
 
 
-def _send(
-    arn: str, fn: Any, body: str, attributes: dict[str, str] | None, which: str = "OnFailure"
-) -> None:
+def _send(arn: str, fn: Any, body: str, attributes: dict[str, str] | None, which: str = "OnFailure") -> None:
     """Deliver to an SQS queue, SNS topic, Lambda function or EventBridge bus, by ARN."""
     parts = arn.split(":")
     service, region, account = parts[2], parts[3], parts[4]
     if service == "sqs":
         from moto.sqs.models import sqs_backends
 
-        message_attributes = {
-            k: {"DataType": "String", "StringValue": v} for k, v in (attributes or {}).items()
-        }
-        sqs_backends[account][region].send_message(
-            parts[5], body, message_attributes=message_attributes
-        )
+        message_attributes = {k: {"DataType": "String", "StringValue": v} for k, v in (attributes or {}).items()}
+        sqs_backends[account][region].send_message(parts[5], body, message_attributes=message_attributes)
     elif service == "sns":
         from moto.sns.models import sns_backends
 

@@ -82,9 +82,7 @@ def _load_handler(spec: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise _InitError(
-            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
-        ) from None
+        raise _InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from None
     except SyntaxError as exc:
         raise _InitError(
             "Runtime.UserCodeSyntaxError",
@@ -181,9 +179,7 @@ def main() -> None:
             try:
                 reply["payload"] = json.dumps(result)
             except (TypeError, ValueError) as exc:
-                reply["error"] = _error(
-                    "Runtime.MarshalError", f"Unable to marshal response: {exc}"
-                )
+                reply["error"] = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}")
         reply["duration_ms"] = (time.perf_counter() - began) * 1000
         reply["max_memory_mb"] = _max_memory_mb()
         if "error" in reply:

@@ -285,14 +285,10 @@ class LambdaRuntime:
             pool.reserved = reserved
             if reserved is not None:
                 if pool.in_flight >= reserved:
-                    raise TooManyRequestsException(
-                        "ReservedFunctionConcurrentInvocationLimitExceeded"
-                    )
+                    raise TooManyRequestsException("ReservedFunctionConcurrentInvocationLimitExceeded")
             else:
                 same_account = [
-                    p
-                    for arn, p in self._pools.items()
-                    if arn.split(":")[3:5] == spec.function_arn.split(":")[3:5]
+                    p for arn, p in self._pools.items() if arn.split(":")[3:5] == spec.function_arn.split(":")[3:5]
                 ]
                 unreserved = ACCOUNT_CONCURRENCY - sum(p.reserved or 0 for p in same_account)
                 used = sum(p.in_flight for p in same_account if p.reserved is None)
@@ -359,9 +355,7 @@ class LambdaRuntime:
         healthy = False
         try:
             if env is None:
-                env = ExecutionEnvironment(
-                    spec, self._code_dir(fn, spec), self._work_dir, self.endpoint
-                )
+                env = ExecutionEnvironment(spec, self._code_dir(fn, spec), self._work_dir, self.endpoint)
                 with self._lock:
                     self._busy.add(env)
                 env.wait_ready()
@@ -522,9 +516,7 @@ def _log_events(text: str) -> list[str]:
     """Split output into CloudWatch events: a line each, an error report with its traceback as one."""
     events: list[str] = []
     for line in text.splitlines(keepends=True):
-        if events and (
-            line.startswith((" ", "\t", "Traceback")) and events[-1].startswith("[ERROR]")
-        ):
+        if events and (line.startswith((" ", "\t", "Traceback")) and events[-1].startswith("[ERROR]")):
             events[-1] += line
         else:
             events.append(line)

@@ -49,9 +49,7 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
     try:
         json.loads(text)
     except ValueError as exc:
-        raise InvalidRequestContentException(
-            f"Could not parse request body into json: {exc}"
-        ) from None
+        raise InvalidRequestContentException(f"Could not parse request body into json: {exc}") from None
     invocation_type = _header(request_headers, "x-amz-invocation-type") or "RequestResponse"
     if invocation_type == "DryRun":
         return b""
