@@ -1,0 +1,47 @@
+# The two commands a learner needs are `make book` and `make test`; both do all set-up in .venv.
+# Every recipe line runs in its own shell and make stops at the first failing one, so exit codes propagate.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HTML := _build/html/index.html
+# JupyterLab reads app-wide settings from here: it makes double-clicked .md notebooks open as notebooks.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+
+.PHONY: book test lint bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml jupyter/overrides.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
+	mkdir -p $(LAB_SETTINGS)
+	cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
+	touch $(STAMP)
+
+# A clean build every time: the execution cache keys on code cells only and does not notice
+# changes to courselab or to the question banks.
+book: $(STAMP)
+	$(BIN)/jupyter-book clean --all .
+	$(BIN)/jupyter-book build --all -W -n --keep-going .
+	@echo
+	@echo "The book is at: $(abspath $(HTML))"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The browser tests read _build/html, so the book is built (clean) before pytest runs.
+test: $(STAMP)
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory book
+	$(BIN)/pytest -n 2 tests/
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
