@@ -167,10 +167,8 @@ def _start_local(port: int, region: str, quiet: bool) -> Lab:
 
 def _wrap(moto_app: Any, region: str) -> Any:
     """The lab's WSGI app: its control API, then the API Gateway data plane, then moto."""
-    try:  # integration in progress: the API Gateway data plane lands next
-        from courselab.apigateway import ApiGatewayProxy
-    except ImportError:
-        return ControlApi(moto_app, region)
+    from courselab.apigateway import ApiGatewayProxy
+
     return ControlApi(ApiGatewayProxy(moto_app), region)
 
 

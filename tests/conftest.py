@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+import json
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
 import courselab
@@ -21,3 +28,55 @@ def lab(_lab_session: courselab.Lab) -> courselab.Lab:
     """The running local lab, with every AWS resource and Lambda environment wiped."""
     courselab.reset()
     return _lab_session
+
+
+HANDLERS = Path(__file__).parent / "handlers"
+TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
+def zip_handler(*names: str) -> bytes:
+    """A deployment package holding tests/handlers/<name> files at its root."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.write(HANDLERS / name, name)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def lambda_role(lab: courselab.Lab) -> str:
+    iam = boto3.client("iam")
+    role = iam.create_role(RoleName="test-lambda-role", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+    return role["Role"]["Arn"]
+
+
+@pytest.fixture
+def deploy(lambda_role: str) -> Callable[..., str]:
+    """``deploy("name", "module.py", **CreateFunction args)``: a function from tests/handlers; returns its ARN."""
+
+    def create(name: str, module: str, function: str = "handler", **config: Any) -> str:
+        config.setdefault("Runtime", "python3.12")
+        response = boto3.client("lambda").create_function(
+            FunctionName=name,
+            Role=lambda_role,
+            Handler=f"{module.removesuffix('.py')}.{function}",
+            Code={"ZipFile": zip_handler(module)},
+            **config,
+        )
+        return response["FunctionArn"]
+
+    return create
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
