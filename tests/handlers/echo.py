@@ -1,0 +1,5 @@
+"""Returns its event: the smallest handler, for latency measurements."""
+
+
+def handler(event, context):
+    return event
