@@ -9,6 +9,14 @@ import uuid
 
 import_time = time.time()
 ENVIRONMENT_ID = uuid.uuid4().hex  # the same for every request this execution environment serves
+SHOWN_VARIABLES = (
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_REGION",
+    "_HANDLER",
+    "GREETING",
+    "AWS_EXECUTION_ENV",
+    "_X_AMZN_TRACE_ID",
+)
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
