@@ -30,9 +30,12 @@ APIs (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html) 
 APIs (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html), or the
 integration's ``timeoutInMillis``.
 
-Where the lab differs from AWS: a REST stage serves the API's current resources, not the
-snapshot taken by its deployment (so forgetting to redeploy goes unnoticed locally); HTTP API
-stages need no deployment; authorizers, API keys, usage plans, throttling, CORS preflight,
+A REST stage serves what its deployment deployed: change a resource and the change is live only
+after a new ``CreateDeployment``, as on AWS. (A deployment made without passing through this
+middleware, e.g. by CloudFormation inside the lab, serves the API's current resources.)
+
+Where the lab differs from AWS: HTTP API stages need no deployment (moto has no HTTP API
+deployments), so every stage serves the current routes; authorizers, API keys, usage plans, throttling, CORS preflight,
 mapping templates and non-proxy integrations (``AWS``, ``HTTP``, ``MOCK``) are not served; the
 function's resource policy (``lambda add-permission``) is not checked.
 """
@@ -130,6 +133,60 @@ def _path_parts(raw_path: str) -> list[str]:
     return stripped.split("/") if stripped else []
 
 
+@dataclass(frozen=True)
+class _RestIntegration:
+    """What a REST method integrates with, copied when the API is deployed."""
+
+    type: str
+    uri: str
+    timeout_ms: int
+
+
+@dataclass(frozen=True)
+class _RestResource:
+    template: _Template
+    resource_id: str
+    methods: dict[str, _RestIntegration | None]
+
+
+def _rest_resources(api: Any) -> list[_RestResource]:
+    """The API's resources and methods as they are now."""
+    table = []
+    for resource in list(api.resources.values()):
+        methods: dict[str, _RestIntegration | None] = {}
+        for name, method in list(resource.resource_methods.items()):
+            integration = method.method_integration
+            methods[name] = (
+                _RestIntegration(
+                    integration.integration_type or "",
+                    integration.uri or "",
+                    int(integration.timeout_in_millis or REST_TIMEOUT_MS),
+                )
+                if integration is not None
+                else None
+            )
+        table.append(_RestResource(_Template.parse(resource.get_path()), resource.id, methods))
+    return table
+
+
+_SNAPSHOT = "_courselab_resources"  # attribute on moto's Deployment: the resources it deployed
+_CREATE_DEPLOYMENT = re.compile(r"^/restapis/(?P<api>[^/]+)/deployments/?$")
+
+
+def _snapshot_deployment(api_id: str, body: bytes) -> None:
+    """Keep what a new deployment deployed: a REST stage serves that, not later edits."""
+    try:
+        deployment_id = json.loads(body)["id"]
+    except (ValueError, KeyError, TypeError):
+        return
+    found = _find_api(api_id)
+    if found is None or found.kind != "rest":
+        return
+    deployment = found.api.deployments.get(deployment_id)
+    if deployment is not None:
+        setattr(deployment, _SNAPSHOT, _rest_resources(found.api))
+
+
 # -- finding the API ----------------------------------------------------------------------------
 
 
@@ -179,7 +236,7 @@ def _error(kind: str, status: int, message: str, error_type: str, lab_error: str
     body: dict[str, Any] = {"message": message}
     if lab_error:
         body["labError"] = lab_error
-        log.warning("API Gateway: %s", lab_error)
+        log.info("API Gateway: %s", lab_error)
     if kind == "rest" and error_type:
         return _json_reply(status, body, ("x-amzn-ErrorType", error_type))
     return _json_reply(status, body)
@@ -240,6 +297,11 @@ class ApiGatewayProxy:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         raw_uri = environ.get("REQUEST_URI") or environ.get("RAW_URI") or environ.get("PATH_INFO", "")
         if "/_user_request_" not in raw_uri:
+            deploying = environ.get("REQUEST_METHOD") == "POST" and _CREATE_DEPLOYMENT.match(
+                environ.get("PATH_INFO", "")
+            )
+            if deploying:
+                return self._deploy(environ, start_response, deploying["api"])
             return self.app(environ, start_response)
         found = _USER_REQUEST.match(raw_uri.split("?", 1)[0])
         if found is None:
@@ -251,6 +313,23 @@ class ApiGatewayProxy:
             reason = "Unknown"
         start_response(f"{response.status} {reason}", response.headers)
         return [response.body]
+
+    def _deploy(self, environ: dict[str, Any], start_response: StartResponse, api_id: str) -> Iterable[bytes]:
+        """Pass CreateDeployment to moto, then snapshot the resources it deployed."""
+        status: list[str] = []
+
+        def remember(code: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            status.append(code)
+            return start_response(code, headers, *args)
+
+        chunks = self.app(environ, remember)
+        body = b"".join(chunks)
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+        if status and status[0].startswith("2"):
+            _snapshot_deployment(api_id, body)
+        return [body]
 
     def serve(self, environ: dict[str, Any], api_id: str, stage: str, raw_path: str) -> ProxyResponse:
         """Answer one request to ``api_id``/``stage``; ``raw_path`` is still percent-encoded."""
@@ -294,22 +373,28 @@ class ApiGatewayProxy:
         missing = _error("rest", 403, "Missing Authentication Token", "MissingAuthenticationTokenException")
         if stage is None or not stage.deployment_id:
             raise missing
+        deployment = api.deployments.get(stage.deployment_id)
+        table = getattr(deployment, _SNAPSHOT, None)
+        if table is None:  # deployed without passing through here (e.g. CloudFormation): serve what is there now
+            table = _rest_resources(api)
         parts = _path_parts(req.raw_path)
-        best: tuple[Any, Any, dict[str, str]] | None = None
-        for resource in list(api.resources.values()):
-            template = _Template.parse(resource.get_path())
-            params = template.match(parts)
-            if params is not None and (best is None or template.specificity() > best[1].specificity()):
-                best = (resource, template, params)
+        best: tuple[_RestResource, dict[str, str]] | None = None
+        for resource in table:
+            params = resource.template.match(parts)
+            if params is not None and (
+                best is None or resource.template.specificity() > best[0].template.specificity()
+            ):
+                best = (resource, params)
         if best is None:
             raise missing
-        resource, template, params = best
-        method = resource.resource_methods.get(req.method) or resource.resource_methods.get("ANY")
-        if method is None:
+        resource, params = best
+        template = resource.template
+        method = req.method if req.method in resource.methods else "ANY"
+        if method not in resource.methods:
             raise missing
-        integration = method.method_integration
-        if integration is None or integration.integration_type != "AWS_PROXY":
-            kind = integration.integration_type if integration else "no integration"
+        integration = resource.methods[method]
+        if integration is None or integration.type != "AWS_PROXY":
+            kind = integration.type if integration else "no integration"
             raise _internal(
                 "rest", f"{req.method} {template.path} has {kind}; the lab serves only AWS_PROXY Lambda integrations"
             )
@@ -321,12 +406,11 @@ class ApiGatewayProxy:
             resource_path=template.path,
             path_parameters=params,
             stage_variables=variables,
-            resource_id=resource.id,
+            resource_id=resource.resource_id,
         )
         binary = _matches_media_type(req.header("content-type"), api.binaryMediaTypes)
         event = event_v1(req, match, domain_name=domain, binary_body=binary)
-        timeout_ms = int(integration.timeout_in_millis or REST_TIMEOUT_MS)
-        payload = _invoke("rest", integration.uri, variables, event, timeout_ms)
+        payload = _invoke("rest", integration.uri, variables, event, integration.timeout_ms)
         try:
             return parse_response_v1(payload)
         except MalformedProxyResponse as bad:

@@ -213,6 +213,28 @@ def test_rest_api_errors_look_like_aws(lab: courselab.Lab) -> None:
     assert created.status_code == 201
 
 
+def test_rest_api_changes_go_live_with_a_new_deployment(lab: courselab.Lab) -> None:
+    fn = _function()
+    api_id = _rest_api(fn, ["/items"])
+    client = boto3.client("apigateway")
+    root = next(r["id"] for r in client.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+    new = client.create_resource(restApiId=api_id, parentId=root, pathPart="new")["id"]
+    client.put_method(restApiId=api_id, resourceId=new, httpMethod="GET", authorizationType="NONE")
+    client.put_integration(
+        restApiId=api_id,
+        resourceId=new,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=_lambda_uri(fn),
+    )
+    url = invoke_url(lab.endpoint, api_id, "dev")
+    assert requests.get(f"{url}/new").status_code == 403  # not deployed yet
+    client.create_deployment(restApiId=api_id, stageName="dev")
+    assert _event(requests.get(f"{url}/new"))["resource"] == "/new"
+    assert requests.post(f"{url}/new").status_code == 403  # GET only
+
+
 def test_rest_api_integration_timeout_answers_504(lab: courselab.Lab) -> None:
     fn = _function(timeout=10)
     api_id = _rest_api(fn, ["/slow"], timeout_ms=1000)
