@@ -303,6 +303,8 @@ class ApiGatewayProxy:
             if deploying:
                 return self._deploy(environ, start_response, deploying["api"])
             return self.app(environ, start_response)
+        if "://" in raw_uri.split("/_user_request_", 1)[0]:  # an absolute request target
+            raw_uri = "/" + raw_uri.split("://", 1)[1].partition("/")[2]
         found = _USER_REQUEST.match(raw_uri.split("?", 1)[0])
         if found is None:
             return self.app(environ, start_response)

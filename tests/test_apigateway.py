@@ -347,6 +347,44 @@ def test_http_api_named_stage_and_payload_1(lab: courselab.Lab) -> None:
     assert event["requestContext"]["stage"] == "beta"
 
 
+def test_integration_setup_problems_answer_500_with_an_explanation(lab: courselab.Lab) -> None:
+    fn = _function()
+    missing_fn = fn.replace("echo-api", "no-such-function")
+    api_id = _http_api(missing_fn, ["GET /gone"])
+    gone = requests.get(f"{invoke_url(lab.endpoint, api_id)}/gone")
+    assert gone.status_code == 500
+    assert gone.json()["message"] == "Internal Server Error"
+    assert "no-such-function" in gone.json()["labError"]
+    client = boto3.client("apigateway")
+    rest_id = client.create_rest_api(name="mock")["id"]
+    root = client.get_resources(restApiId=rest_id)["items"][0]["id"]
+    client.put_method(restApiId=rest_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    client.put_integration(restApiId=rest_id, resourceId=root, httpMethod="GET", type="MOCK")
+    client.create_deployment(restApiId=rest_id, stageName="dev")
+    mock = requests.get(f"{invoke_url(lab.endpoint, rest_id, 'dev')}/")
+    assert mock.status_code == 500
+    assert "only AWS_PROXY" in mock.json()["labError"]
+
+
+def test_stage_variables_pick_the_function(lab: courselab.Lab) -> None:
+    fn = _function()
+    uri = _lambda_uri(fn.replace(":echo-api", ":${stageVariables.fn}"))
+    client = boto3.client("apigatewayv2")
+    api_id = client.create_api(Name="by-stage", ProtocolType="HTTP")["ApiId"]
+    integration = client.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=uri, PayloadFormatVersion="2.0"
+    )["IntegrationId"]
+    client.create_route(ApiId=api_id, RouteKey="GET /x", Target=f"integrations/{integration}")
+    client.create_stage(ApiId=api_id, StageName="live", StageVariables={"fn": "echo-api"})
+    client.create_stage(ApiId=api_id, StageName="broken")
+    event = _event(requests.get(f"{invoke_url(lab.endpoint, api_id, 'live')}/x"))
+    assert event["rawPath"] == "/live/x"  # a named stage is part of the path HTTP APIs see
+    assert event["stageVariables"] == {"fn": "echo-api"}
+    broken = requests.get(f"{invoke_url(lab.endpoint, api_id, 'broken')}/x")
+    assert broken.status_code == 500
+    assert "stageVariables.fn" in broken.json()["labError"]
+
+
 def test_other_requests_still_reach_moto(lab: courselab.Lab) -> None:
     fn = _function()
     api_id = _rest_api(fn, ["/items"])
