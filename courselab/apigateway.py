@@ -16,9 +16,10 @@ How a request is served, as API Gateway does it:
 3. Pick the route. HTTP APIs take the most specific match: a full match of route and method,
    then a route with a greedy ``{proxy+}`` variable, then ``$default``
    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html);
-   a specific method beats ``ANY``. REST APIs pick the most specific resource (literal segments
-   beat ``{var}``, which beats ``{proxy+}``), then its method or ``ANY``
-   (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-set-up-simple-proxy.html).
+   a specific method beats ``ANY``. For REST APIs the lab picks the most specific resource
+   (literal segments beat ``{var}``, which beats ``{proxy+}``; ``{proxy+}`` never matches ``/``),
+   then that resource's method or ``ANY`` (proxy resources:
+   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-set-up-simple-proxy.html).
 4. Build the payload 1.0 or 2.0 event (:mod:`courselab.apigateway_events`), invoke the function
    through moto's Lambda backend, and map its result to the HTTP response.
 
@@ -35,9 +36,9 @@ after a new ``CreateDeployment``, as on AWS. (A deployment made without passing 
 middleware, e.g. by CloudFormation inside the lab, serves the API's current resources.)
 
 Where the lab differs from AWS: HTTP API stages need no deployment (moto has no HTTP API
-deployments), so every stage serves the current routes; authorizers, API keys, usage plans, throttling, CORS preflight,
-mapping templates and non-proxy integrations (``AWS``, ``HTTP``, ``MOCK``) are not served; the
-function's resource policy (``lambda add-permission``) is not checked.
+deployments), so every stage serves the current routes; authorizers, API keys, usage plans,
+throttling, CORS preflight, mapping templates and non-proxy integrations (``AWS``, ``HTTP``,
+``MOCK``) are not served; the function's resource policy (``lambda add-permission``) is not checked.
 """
 
 from __future__ import annotations
