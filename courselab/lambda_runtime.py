@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -156,7 +157,9 @@ class ExecutionEnvironment:
         res_read, res_write = os.pipe()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "courselab.lambda_bootstrap", str(req_read), str(res_write)],
+                # -S skips site's start-up work (.pth files), which costs ~50 ms of every cold start;
+                # PYTHONPATH below lists the site-packages folders instead.
+                [sys.executable, "-S", "-m", "courselab.lambda_bootstrap", str(req_read), str(res_write)],
                 cwd=code_dir,
                 env=self._environment(code_dir, endpoint),
                 stdin=subprocess.DEVNULL,
@@ -196,7 +199,7 @@ class ExecutionEnvironment:
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": str(self.tmp_dir),
                 "TMPDIR": str(self.tmp_dir),
-                "PYTHONPATH": package_root,
+                "PYTHONPATH": os.pathsep.join([package_root, *_site_packages()]),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONUNBUFFERED": "1",
                 # Lab only: the handler's own boto3 calls reach the same lab.
@@ -510,6 +513,12 @@ class LambdaRuntime:
     def close(self) -> None:
         self.reset()
         shutil.rmtree(self._work_dir, ignore_errors=True)
+
+
+def _site_packages() -> list[str]:
+    """Where the lab's own packages live (boto3 among them), for handlers started with ``-S``."""
+    paths = sysconfig.get_paths()
+    return list(dict.fromkeys(p for p in (paths["purelib"], paths["platlib"]) if p))
 
 
 def _log_events(text: str) -> list[str]:
