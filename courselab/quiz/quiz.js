@@ -1,7 +1,7 @@
 /* Course quizzes on the static site: no kernel, no network.
  *
- * Each quiz is a <div class="quiz" data-quiz-id="..."> holding its questions as JSON in
- * <script type="application/json" class="quiz-data">. This file renders them with real form
+ * Each quiz is a div of class "quiz" with a data-quiz-id attribute, holding its questions as
+ * JSON in a script element of type application/json and class quiz-data. This file renders them with real form
  * controls and checks answers with the same rules as courselab/quiz/scoring.py.
  * It is inlined once per page; loading it twice is harmless.
  */
