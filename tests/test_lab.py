@@ -171,3 +171,16 @@ def test_wrong_arguments_get_one_line(args, message):
     result = subprocess.run([sys.executable, "-m", "courselab", *args], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unmodified_boto3_script_uses_the_served_lab(served):
+    """The issue's acceptance script: plain boto3 that only knows AWS_ENDPOINT_URL."""
+    _, endpoint = served
+    env = clean_env(
+        AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1"
+    )
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "plain_boto3_client.py")], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("ALL OK")

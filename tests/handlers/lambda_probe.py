@@ -42,7 +42,7 @@ def handler(event, context):
         )
         return {"called": json.load(response["Payload"])}
     print("event:", json.dumps(event))
-    return {
+    result = {
         "environment": ENVIRONMENT_ID,
         "pid": os.getpid(),
         "event": event,
@@ -67,3 +67,6 @@ def handler(event, context):
             )
         },
     }
+    if "requestContext" in event:  # called through API Gateway: answer with a proxy response
+        return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json.dumps(result)}
+    return result
