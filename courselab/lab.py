@@ -25,7 +25,12 @@ from courselab import safety
 
 DEFAULT_REGION = "us-east-1"
 #: Modules that extend moto; each has install(), reset() and stop(), in this order.
-EXTENSIONS: tuple[str, ...] = ("courselab.event_triggers", "courselab.event_sources", "courselab.schedules")
+EXTENSIONS: tuple[str, ...] = (
+    "courselab.event_triggers",
+    "courselab.event_sources",
+    "courselab.schedules",
+    "courselab.xray_daemon",
+)
 _lock = threading.RLock()
 _current: Lab | None = None
 

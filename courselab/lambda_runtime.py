@@ -43,6 +43,8 @@ INIT_TIMEOUT_S = 10.0
 MAX_LOG_BYTES = 256 * 1024
 #: ``LogType=Tail`` returns the last 4 KB of the log (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
 LOG_TAIL_BYTES = 4096
+#: Variables lab extensions add to every new execution environment (e.g. the X-Ray daemon's address).
+RUNTIME_VARIABLES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ class ExecutionEnvironment:
                 "AWS_ENDPOINT_URL": endpoint,
                 "AWS_CONFIG_FILE": os.devnull,
                 "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                **RUNTIME_VARIABLES,
             }
         )
         return env

@@ -57,7 +57,9 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
         response_headers["x-amz-request-id"] = async_invoker().submit(self, text, str(self.version))
         return b""
     client_context = _header(request_headers, "x-amz-client-context")
-    result = runtime().invoke(self, text, client_context=client_context)
+    # A caller's X-Ray trace header (X-Amzn-Trace-Id) becomes the handler's _X_AMZN_TRACE_ID.
+    trace_id = _header(request_headers, "x-amzn-trace-id")
+    result = runtime().invoke(self, text, client_context=client_context, trace_id=trace_id)
     response_headers["x-amz-executed-version"] = str(self.version)
     response_headers["x-amz-request-id"] = result.request_id
     if result.function_error:
