@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import NoReturn
 
 
@@ -25,6 +26,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the local AWS lab in the foreground until Ctrl-C")
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free port)")
     serve.add_argument("--region", default=None, help="default region (default: us-east-1)")
+    student = commands.add_parser("student", help="write every exercise as an .ipynb without solutions")
+    student.add_argument("outdir", type=Path, help="folder for the hand-out notebooks")
+    student.add_argument("--book", action="store_true", help="also build the book without solutions into OUTDIR/book")
+    grade = commands.add_parser("grade", help="grade a folder of submitted notebooks into a CSV file")
+    grade.add_argument("submissions", type=Path, help="folder of .ipynb or MyST .md submissions")
+    grade.add_argument("--out", type=Path, default=Path("grades.csv"), help="CSV file to write (default: grades.csv)")
+    grade.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per submission (default: 120)")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
     return parser
 
 
@@ -59,7 +68,51 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args.port, args.region)
+    if args.command == "student":
+        return student(args.outdir, args.book)
+    if args.command == "grade":
+        return grade(args.submissions, args.out, args.timeout, args.jobs)
     return 2
+
+
+def student(outdir: Path, book: bool) -> int:
+    from courselab.exercises import notebooks, student
+
+    try:
+        written = student.write_student_versions(outdir)
+    except (OSError, notebooks.ExerciseError) as error:
+        print(f"python -m courselab student: {error}", file=sys.stderr)
+        return 1
+    print(f"courselab: wrote {len(written)} exercise notebooks without solutions to {outdir}")
+    if book:
+        import subprocess
+
+        try:
+            index = student.build_student_book(outdir.resolve())
+        except (OSError, subprocess.CalledProcessError) as error:
+            print(f"python -m courselab student: the book did not build ({error})", file=sys.stderr)
+            return 1
+        print(f"courselab: the book without solutions is at {index}")
+    return 0
+
+
+def grade(submissions: Path, out: Path, timeout: float, jobs: int) -> int:
+    from courselab.exercises import grader, notebooks
+
+    if not submissions.is_dir():
+        print(f"python -m courselab grade: {submissions} is not a folder", file=sys.stderr)
+        return 2
+    if timeout <= 0 or jobs < 1:
+        print("python -m courselab grade: --timeout must be > 0 and --jobs >= 1", file=sys.stderr)
+        return 2
+    try:
+        rows = grader.grade(submissions, timeout=timeout, jobs=jobs)
+    except notebooks.ExerciseError as error:
+        print(f"python -m courselab grade: the course's exercises: {error}", file=sys.stderr)
+        return 1
+    grader.write_csv(rows, out)
+    print(f"courselab: graded {len(rows)} files into {out}")
+    return 0
 
 
 if __name__ == "__main__":
