@@ -8,6 +8,6 @@ See :mod:`courselab.exercises.checks` for the check API, :mod:`courselab.exercis
 ``python -m courselab student`` and :mod:`courselab.exercises.grader` for ``python -m courselab grade``.
 """
 
-from courselab.exercises.checks import Checker, CheckFailed, fail
+from courselab.exercises.checks import Checker, CheckFailed, digest, fail
 
-__all__ = ["CheckFailed", "Checker", "fail"]
+__all__ = ["CheckFailed", "Checker", "digest", "fail"]

@@ -25,13 +25,14 @@ For the grader, :meth:`Checker.summary` appends one JSON object per line to the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NoReturn
 
-__all__ = ["CheckFailed", "CheckResult", "Checker", "fail", "RESULTS_ENV"]
+__all__ = ["CheckFailed", "CheckResult", "Checker", "digest", "fail", "RESULTS_ENV"]
 
 #: The file the checks append their machine-readable summary to (set by the grader).
 RESULTS_ENV = "COURSELAB_CHECK_RESULTS"
@@ -139,6 +140,14 @@ def describe(error: BaseException) -> str:
         return f"{error}: run the cells above this one first (top to bottom)."
     text = str(error) or "(no message)"
     return f"{type(error).__name__}: {text}"
+
+
+def digest(value: object) -> str:
+    """A short fingerprint of an answer, so a check cell handed to students does not print the answer.
+
+    Not a secret (anyone can try the candidates); it keeps a reader of the check from seeing it at a glance.
+    """
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:12]
 
 
 def _number(value: float) -> str:

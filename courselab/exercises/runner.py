@@ -70,7 +70,7 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    plan_path, result = (Path(arg) for arg in argv)
+    plan_path, result = (Path(arg).resolve() for arg in argv)  # absolute: a cell may chdir
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
     try:
         outcome = run(plan)
