@@ -283,3 +283,23 @@ def test_sqs_mapping_needs_a_visibility_timeout_at_least_the_function_timeout(
         boto3.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn(url), FunctionName=function)
     assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "Queue visibility timeout: 5 seconds is less than Function timeout: 30 seconds" in str(error.value)
+
+
+def test_sqs_poller_backs_off_while_the_function_is_throttled(
+    sources: courselab.Lab, deploy: Callable[..., str]
+) -> None:
+    sqs = boto3.client("sqs")
+    awslambda = boto3.client("lambda")
+    url = sqs.create_queue(QueueName="throttled", Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
+    function = recorder(deploy, timeout=2)
+    awslambda.put_function_concurrency(FunctionName=function, ReservedConcurrentExecutions=0)
+    awslambda.create_event_source_mapping(EventSourceArn=queue_arn(url), FunctionName=function)
+    sqs.send_message(QueueUrl=url, MessageBody="patience")
+    wait_until(lambda: queue_counts(url) == (0, 1))  # taken by the poller, kept in flight
+    time.sleep(0.5)  # throttled all along: nothing ran, nothing was deleted
+    assert recorded() == [] and queue_counts(url) == (0, 1)
+
+    awslambda.delete_function_concurrency(FunctionName=function)
+    events = wait_until(recorded, timeout=20)
+    assert [r["body"] for r in events[0]["Records"]] == ["patience"]
+    wait_until(lambda: queue_counts(url) == (0, 0))
