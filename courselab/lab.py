@@ -30,6 +30,7 @@ EXTENSIONS: tuple[str, ...] = (
     "courselab.event_sources",
     "courselab.schedules",
     "courselab.xray_daemon",
+    "courselab.cloudformation_sam",
 )
 _lock = threading.RLock()
 _current: Lab | None = None
