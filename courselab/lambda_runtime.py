@@ -284,8 +284,8 @@ class LambdaRuntime:
         self._lock = threading.Lock()
 
     # -- concurrency -------------------------------------------------------------------------
-    def _acquire(self, spec: FunctionSpec, reserved: int | None) -> tuple[_FunctionPool, ExecutionEnvironment | None]:
-        """Count the request in, and hand back its pool and a warm environment if one is idle."""
+    def _acquire(self, spec: FunctionSpec, reserved: int | None) -> ExecutionEnvironment | None:
+        """Count the request in, and hand back a warm environment if one is idle."""
         with self._lock:
             pool = self._pools.setdefault(spec.function_arn, _FunctionPool())
             pool.reserved = reserved
@@ -305,20 +305,17 @@ class LambdaRuntime:
                 env = pool.idle.pop()  # most recently used first, like AWS keeps the warmest
                 if env.spec == spec and env.alive:
                     self._busy.add(env)
-                    return pool, env
+                    return env
                 self._retire(env)
-            return pool, None
+            return None
 
-    def _release(self, pool: _FunctionPool, env: ExecutionEnvironment | None, healthy: bool) -> None:
-        """Count the request out; keep its environment warm unless it broke or the lab was reset meanwhile."""
+    def _release(self, env: ExecutionEnvironment, healthy: bool) -> None:
         with self._lock:
-            pool.in_flight -= 1
-            if env is None:
-                return
             self._busy.discard(env)
+            pool = self._pools.setdefault(env.spec.function_arn, _FunctionPool())
+            pool.in_flight -= 1
             env.last_used = time.monotonic()
-            current = self._pools.get(env.spec.function_arn) is pool
-            if healthy and env.alive and current:
+            if healthy and env.alive:
                 pool.idle.append(env)
             else:
                 self._retire(env)
@@ -359,7 +356,7 @@ class LambdaRuntime:
         request_id = str(uuid.uuid4())
         if not spec.runtime.startswith("python"):
             return self._unsupported_runtime(spec, request_id)
-        pool, env = self._acquire(spec, reserved)
+        env = self._acquire(spec, reserved)
         cold = env is None
         healthy = False
         try:
@@ -373,7 +370,11 @@ class LambdaRuntime:
             self._write_logs(fn, env, result.log_text)
             return result
         finally:
-            self._release(pool, env, healthy)
+            if env is not None:
+                self._release(env, healthy)
+            else:
+                with self._lock:
+                    self._pools[spec.function_arn].in_flight -= 1
 
     def _run(
         self,
@@ -508,11 +509,10 @@ class LambdaRuntime:
             self._pools.clear()
             self._busy.clear()
             self._code_dirs.clear()
-            # Requests still running keep the old folder; new ones unzip into a fresh one.
-            old_work_dir, self._work_dir = self._work_dir, Path(tempfile.mkdtemp(prefix="courselab-lambda-"))
         for env in envs:
             env.shutdown()
-        shutil.rmtree(old_work_dir, ignore_errors=True)
+        for child in self._work_dir.glob("code-*"):
+            shutil.rmtree(child, ignore_errors=True)
 
     def close(self) -> None:
         self.reset()
