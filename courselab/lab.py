@@ -30,6 +30,7 @@ EXTENSIONS: tuple[str, ...] = (
     "courselab.event_sources",
     "courselab.schedules",
     "courselab.xray_daemon",
+    "courselab.xray_queries",
     "courselab.cloudformation_sam",
 )
 _lock = threading.RLock()

@@ -20,7 +20,8 @@ Where the lab differs from AWS: every request of an ``Active`` function without 
 decision is sampled (AWS's default rule samples the first request each second and 5 % of the
 rest, https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html); asynchronous
 invocations and event source mappings are not traced; API Gateway records no segment; moto's
-``GetServiceGraph`` stays empty and its ``GetTraceSummaries`` accepts no ``FilterExpression``.
+``GetServiceGraph`` stays empty (:mod:`courselab.xray_queries` gives ``GetTraceSummaries`` its
+filter expressions).
 """
 
 from __future__ import annotations
