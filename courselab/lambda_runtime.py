@@ -120,9 +120,13 @@ class _Channel:
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._read_fd], [], [], left)[0]:
+            try:
+                ready = left > 0 and bool(select.select([self._read_fd], [], [], left)[0])
+                chunk = os.read(self._read_fd, 1 << 16) if ready else b""
+            except (OSError, ValueError):  # closed under us: the environment was shut down
+                return None
+            if not ready:
                 raise TimeoutError
-            chunk = os.read(self._read_fd, 1 << 16)
             if not chunk:
                 return None
             self._buffer += chunk
@@ -230,10 +234,13 @@ class ExecutionEnvironment:
 
     def read_new_output(self) -> str:
         """What the handler wrote since the last call, capped at MAX_LOG_BYTES."""
-        with open(self.log_path, "rb") as log:
-            log.seek(self.log_offset)
-            data = log.read(MAX_LOG_BYTES + 1)
-            end = log.seek(0, io.SEEK_END)
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self.log_offset)
+                data = log.read(MAX_LOG_BYTES + 1)
+                end = log.seek(0, io.SEEK_END)
+        except FileNotFoundError:  # the environment was shut down by a reset
+            return ""
         self.log_offset = end
         text = data[:MAX_LOG_BYTES].decode("utf-8", "replace")
         if len(data) > MAX_LOG_BYTES:
@@ -284,8 +291,8 @@ class LambdaRuntime:
         self._lock = threading.Lock()
 
     # -- concurrency -------------------------------------------------------------------------
-    def _acquire(self, spec: FunctionSpec, reserved: int | None) -> ExecutionEnvironment | None:
-        """Count the request in, and hand back a warm environment if one is idle."""
+    def _acquire(self, spec: FunctionSpec, reserved: int | None) -> tuple[_FunctionPool, ExecutionEnvironment | None]:
+        """Count the request in, and hand back its pool and a warm environment if one is idle."""
         with self._lock:
             pool = self._pools.setdefault(spec.function_arn, _FunctionPool())
             pool.reserved = reserved
@@ -305,17 +312,20 @@ class LambdaRuntime:
                 env = pool.idle.pop()  # most recently used first, like AWS keeps the warmest
                 if env.spec == spec and env.alive:
                     self._busy.add(env)
-                    return env
+                    return pool, env
                 self._retire(env)
-            return None
+            return pool, None
 
-    def _release(self, env: ExecutionEnvironment, healthy: bool) -> None:
+    def _release(self, pool: _FunctionPool, env: ExecutionEnvironment | None, healthy: bool) -> None:
+        """Count the request out; keep its environment warm unless it broke or the lab was reset meanwhile."""
         with self._lock:
-            self._busy.discard(env)
-            pool = self._pools.setdefault(env.spec.function_arn, _FunctionPool())
             pool.in_flight -= 1
+            if env is None:
+                return
+            self._busy.discard(env)
             env.last_used = time.monotonic()
-            if healthy and env.alive:
+            current = self._pools.get(env.spec.function_arn) is pool
+            if healthy and env.alive and current:
                 pool.idle.append(env)
             else:
                 self._retire(env)
@@ -356,7 +366,7 @@ class LambdaRuntime:
         request_id = str(uuid.uuid4())
         if not spec.runtime.startswith("python"):
             return self._unsupported_runtime(spec, request_id)
-        env = self._acquire(spec, reserved)
+        pool, env = self._acquire(spec, reserved)
         cold = env is None
         healthy = False
         try:
@@ -370,11 +380,7 @@ class LambdaRuntime:
             self._write_logs(fn, env, result.log_text)
             return result
         finally:
-            if env is not None:
-                self._release(env, healthy)
-            else:
-                with self._lock:
-                    self._pools[spec.function_arn].in_flight -= 1
+            self._release(pool, env, healthy)
 
     def _run(
         self,
@@ -509,10 +515,11 @@ class LambdaRuntime:
             self._pools.clear()
             self._busy.clear()
             self._code_dirs.clear()
+            # Requests still running keep the old folder; new ones unzip into a fresh one.
+            old_work_dir, self._work_dir = self._work_dir, Path(tempfile.mkdtemp(prefix="courselab-lambda-"))
         for env in envs:
             env.shutdown()
-        for child in self._work_dir.glob("code-*"):
-            shutil.rmtree(child, ignore_errors=True)
+        shutil.rmtree(old_work_dir, ignore_errors=True)
 
     def close(self) -> None:
         self.reset()
