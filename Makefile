@@ -25,7 +25,8 @@ $(STAMP): requirements.txt pyproject.toml jupyter/overrides.json
 # changes to courselab or to the question banks.
 book: $(STAMP)
 	$(BIN)/jupyter-book clean --all .
-	$(BIN)/jupyter-book build --all -W -n --keep-going .
+	# Quizzes render as HTML on the site; their widget state would be dead weight without a kernel.
+	COURSELAB_QUIZ_STATIC=1 $(BIN)/jupyter-book build --all -W -n --keep-going .
 	@echo
 	@echo "The book is at: $(abspath $(HTML))"
 

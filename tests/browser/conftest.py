@@ -33,13 +33,6 @@ CHROMIUM_ARGS = [
 
 
 # Console errors of the Jupyter Book 1 theme stack itself, on every page, not of the course:
-# sphinx-thebe adds its `const THEBE_JS_URL` config script twice; pydata-sphinx-theme logs the
-# empty default colour mode. Matched exactly so that anything else still fails; delete an entry
-# when the book's configuration stops producing it.
-KNOWN_THEME_ERRORS = (
-    "uncaught: Identifier 'THEBE_JS_URL' has already been declared",
-    "Got invalid theme mode: . Resetting to auto.",
-)
 
 
 def site_dir() -> Path:
@@ -148,8 +141,7 @@ class Visit:
 
     def assert_clean(self) -> None:
         assert not self.outside, f"requests left the machine: {self.outside}"
-        errors = [e for e in self.errors if not e.startswith(KNOWN_THEME_ERRORS)]
-        assert not errors, f"console errors: {errors}"
+        assert not self.errors, f"console errors: {self.errors}"
 
 
 @pytest.fixture
