@@ -38,7 +38,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
 from moto.cloudformation.models import ChangeSet, Stack
 from moto.cloudwatch.models import cloudwatch_backends
-from moto.codedeploy.models import AlarmConfiguration, codedeploy_backends
+from moto.codedeploy.models import codedeploy_backends
 from moto.core.common_models import CloudFormationModel
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
@@ -522,11 +522,11 @@ class CodeDeployDeploymentGroup(_Resource, CloudFormationModel):
             on_premises_instance_tag_filters=None,
             auto_scaling_groups=None,
             service_role_arn=p["ServiceRoleArn"],
-            alarm_configuration=AlarmConfiguration(
-                alarms=[{"name": a["Name"]} for a in alarms.get("Alarms", [])],
-                enabled=bool(alarms.get("Enabled")),
-                ignore_poll_alarm_failure=bool(alarms.get("IgnorePollAlarmFailure")),
-            ),
+            alarm_configuration={  # the API's shape, as moto's own CreateDeploymentGroup passes it
+                "alarms": [{"name": a["Name"]} for a in alarms.get("Alarms", [])],
+                "enabled": bool(alarms.get("Enabled")),
+                "ignorePollAlarmFailure": bool(alarms.get("IgnorePollAlarmFailure")),
+            },
             auto_rollback_configuration=_lower_keys(p.get("AutoRollbackConfiguration")),
             deployment_style=_lower_keys(p.get("DeploymentStyle")),
         )

@@ -85,6 +85,8 @@ def test_sam_template_deploys_with_every_generated_resource(lab: courselab.Lab) 
         applicationName=app["PhysicalResourceId"], deploymentGroupName=group["PhysicalResourceId"]
     )["deploymentGroupInfo"]
     assert info["deploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    assert info["deploymentStyle"] == {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"}
+    assert "DEPLOYMENT_STOP_ON_ALARM" in info["autoRollbackConfiguration"]["events"]
     alarm = next(r for r in resources if r["ResourceType"] == "AWS::CloudWatch::Alarm")["PhysicalResourceId"]
     assert boto3.client("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["MetricName"] == "Errors"
 
