@@ -108,7 +108,7 @@ def catalog(folder: Path | None = None) -> dict[str, Exercise]:
     found: dict[str, Exercise] = {}
     for path in sorted(folder.glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        if "courselab:" not in text.split("\n---", 1)[0]:
+        if not text.startswith("---\n") or "\ncourselab:" not in text.split("\n---", 1)[0]:
             continue  # not an exercise (index.md)
         notebook = read_notebook(path)
         exercise_id = _meta_id(notebook)

@@ -53,7 +53,9 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
         error = _error_line(shell.run_cell(source, store_history=False))
         if error:
             notes.append(f"your cell {number} raised {error}")
-    results = Path(tempfile.gettempdir()) / f"checks-{secrets.token_hex(16)}.jsonl"
+    folder = Path(tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)  # the submission may have deleted it
+    results = folder / f"checks-{secrets.token_hex(16)}.jsonl"
     os.environ[RESULTS_ENV] = str(results)
     for source in plan["checks"]:
         error = _error_line(shell.run_cell(source, store_history=False))
