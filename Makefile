@@ -15,7 +15,8 @@ setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml jupyter/overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -r requirements.txt
+	$(BIN)/python -m pip check
 	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
 	mkdir -p $(LAB_SETTINGS)
 	cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json

@@ -14,6 +14,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import socket
 import threading
 import urllib.request
@@ -31,8 +32,12 @@ EXTENSIONS: tuple[str, ...] = (
     "courselab.schedules",
     "courselab.xray_daemon",
     "courselab.xray_queries",
-    "courselab.cloudformation_sam",
 )
+#: Extensions of heavy moto services (CloudFormation imports nearly all of moto: ~1 s), installed
+#: on the first request for the service, so that starting the lab stays fast.
+ON_FIRST_REQUEST: dict[str, str] = {"cloudformation": "courselab.cloudformation_sam"}
+_SIGNED_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
+_installed_on_request: list[ModuleType] = []
 _lock = threading.RLock()
 _current: Lab | None = None
 
@@ -176,11 +181,29 @@ def _wrap(moto_app: Any, region: str) -> Any:
     """The lab's WSGI app: its control API, then the API Gateway data plane, then moto."""
     from courselab.apigateway import ApiGatewayProxy
 
-    return ControlApi(ApiGatewayProxy(moto_app), region)
+    return ControlApi(ApiGatewayProxy(_InstallOnFirstRequest(moto_app)), region)
+
+
+class _InstallOnFirstRequest:
+    """Installs an ON_FIRST_REQUEST extension before the first signed request for its service."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        match = _SIGNED_SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        name = ON_FIRST_REQUEST.get(match.group(1)) if match else None
+        if name is not None:
+            with _lock:
+                module = importlib.import_module(name)
+                if module not in _installed_on_request:
+                    module.install()
+                    _installed_on_request.append(module)
+        return self.app(environ, start_response)
 
 
 def _extensions() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in EXTENSIONS]
+    return [importlib.import_module(name) for name in EXTENSIONS] + list(_installed_on_request)
 
 
 def install_extensions(endpoint: str) -> None:
