@@ -32,6 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "courselab.schedules",
     "courselab.xray_daemon",
     "courselab.xray_queries",
+    "courselab.ecr_images",
 )
 #: Extensions of heavy moto services (CloudFormation imports nearly all of moto: ~1 s), installed
 #: on the first request for the service, so that starting the lab stays fast.
