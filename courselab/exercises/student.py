@@ -2,8 +2,8 @@
 
 ``python -m courselab student OUTDIR`` writes ``OUTDIR/<exercise file>.ipynb`` for each exercise,
 keeping the starter code and the check cells and dropping every cell tagged ``solution``, plus the
-folders the exercises read (``handlers/``, ``traces/``). ``--book`` also builds the HTML book with
-sphinx-exercise's ``hide_solutions`` switched on, into ``OUTDIR/book``.
+folders the exercises read (``handlers/``, ``traces/``). ``--book`` also builds the HTML book from
+student versions of the exercises (no solutions), into ``OUTDIR/book``.
 """
 
 from __future__ import annotations
@@ -16,26 +16,27 @@ import sys
 import tempfile
 from pathlib import Path
 
+import jupytext
 import nbformat
-import yaml
 from nbformat import NotebookNode
 
 from courselab.exercises.notebooks import catalog, exercises_dir, read_notebook, tags
 
 __all__ = ["build_student_book", "student_notebook", "write_student_versions"]
 
+_NOT_BOOK = (".venv", ".git", "_build", ".pytest_cache", ".ruff_cache", "node_modules", "__pycache__", "*.egg-info")
 # Jupyter shows MyST directive fences as raw text; the exercise's own fences add nothing there.
 _EXERCISE_FENCE = re.compile(r"^(`{3,}|:{3,})\{exercise-(start|end)\}[^\n]*\n(?::[^\n]*\n)*\1[ \t]*$\n?", re.M)
 
 
-def student_notebook(notebook: NotebookNode) -> NotebookNode:
-    """A copy without solution cells or outputs, ready to hand out."""
+def student_notebook(notebook: NotebookNode, keep_directives: bool = False) -> NotebookNode:
+    """A copy without solution cells or outputs, ready to hand out (``keep_directives``: for the book)."""
     result = copy.deepcopy(notebook)
     cells = []
     for cell in result.cells:
         if "solution" in tags(cell):
             continue
-        if cell.cell_type == "markdown":
+        if cell.cell_type == "markdown" and not keep_directives:
             cell.source = _EXERCISE_FENCE.sub("", cell.source).strip("\n")
             if not cell.source:
                 continue
@@ -44,7 +45,8 @@ def student_notebook(notebook: NotebookNode) -> NotebookNode:
             cell.execution_count = None
         cells.append(cell)
     result.cells = cells
-    result.metadata.pop("jupytext", None)  # an .ipynb of its own, not paired with the course's .md
+    if not keep_directives:
+        result.metadata.pop("jupytext", None)  # an .ipynb of its own, not paired with the course's .md
     return result
 
 
@@ -70,22 +72,28 @@ def write_student_versions(outdir: Path, folder: Path | None = None) -> list[Pat
 
 
 def build_student_book(outdir: Path, root: Path | None = None) -> Path:
-    """Build the book with every solution removed (sphinx-exercise ``hide_solutions``); return index.html."""
-    root = root or exercises_dir().parent
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
-    config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    """Build the book from a copy of its sources whose exercises have no solution cells; return index.html.
+
+    (sphinx-exercise's own ``hide_solutions`` switch fails on gated ``solution-start``/``solution-end``
+    in sphinx-exercise 1.2.1: "unknown node type: solution_end_node", so the book is built from
+    student versions instead.)
+    """
+    root = (root or exercises_dir().parent).resolve()
+    target = outdir.resolve() / "book"
     with tempfile.TemporaryDirectory() as scratch:
-        student_config = Path(scratch) / "_config.yml"
-        student_config.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        source = Path(scratch) / "book"
+        shutil.copytree(root, source, ignore=shutil.ignore_patterns(*_NOT_BOOK))
+        for exercise in catalog(source / "exercises").values():
+            notebook = student_notebook(read_notebook(exercise.path), keep_directives=True)
+            notebook.metadata.setdefault("jupytext", {})["notebook_metadata_filter"] = "courselab"
+            jupytext.write(notebook, exercise.path, fmt="md:myst")
         command = [
             str(Path(sys.executable).with_name("jupyter-book")),
             "build",
             "--all",
-            "--config",
-            str(student_config),
             "--path-output",
-            str(outdir / "book"),
-            str(root),
+            str(target),
+            str(source),
         ]
         subprocess.run(command, check=True)
-    return outdir / "book" / "_build" / "html" / "index.html"
+    return target / "_build" / "html" / "index.html"
