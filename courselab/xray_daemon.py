@@ -21,7 +21,8 @@ decision is sampled (AWS's default rule samples the first request each second an
 rest, https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html); asynchronous
 invocations and event source mappings are not traced; API Gateway records no segment; moto's
 ``GetServiceGraph`` stays empty (:mod:`courselab.xray_queries` gives ``GetTraceSummaries`` its
-filter expressions).
+filter expressions). One daemon serves the lab's default Region: the SDK's segments of a
+function in another Region land there, while Lambda's own segments go to the function's Region.
 """
 
 from __future__ import annotations

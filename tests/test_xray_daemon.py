@@ -153,3 +153,23 @@ def test_the_daemon_stops_with_the_lab_and_comes_back() -> None:
         xray_daemon.daemon()
     xray_daemon.install()
     assert xray_daemon.daemon().address == lambda_runtime.RUNTIME_VARIABLES["AWS_XRAY_DAEMON_ADDRESS"]
+
+
+def test_a_throttled_request_is_recorded_on_the_lambda_service_segment(
+    lab: courselab.Lab, deploy: Callable[..., str]
+) -> None:
+    from botocore.config import Config
+
+    deploy("xray-throttled", "xray_traced.py", TracingConfig={"Mode": "Active"})
+    lam = boto3.client("lambda", config=Config(retries={"max_attempts": 0}))
+    lam.put_function_concurrency(FunctionName="xray-throttled", ReservedConcurrentExecutions=0)
+    with pytest.raises(lam.exceptions.TooManyRequestsException):
+        lam.invoke(FunctionName="xray-throttled", Payload=b"{}")
+    xray = boto3.client("xray")
+    (summary,) = wait_until(
+        lambda: xray.get_trace_summaries(StartTime=time.time() - 300, EndTime=time.time() + 60)["TraceSummaries"]
+    )
+    assert summary["HasThrottle"] is True
+    (service,) = _documents(summary["Id"], 1)
+    assert service["origin"] == "AWS::Lambda"
+    assert service["throttle"] is True and service["http"]["response"]["status"] == 429
