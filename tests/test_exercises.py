@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -73,6 +75,15 @@ def test_student_command_writes_every_exercise(tmp_path: Path) -> None:
     written = write_student_versions(tmp_path)
     assert sorted(p.name for p in written) == sorted(f"{e.path.stem}.ipynb" for e in EXERCISES.values())
     assert (tmp_path / "handlers" / "slow_report.py").exists() and (tmp_path / "traces" / "checkout.json").exists()
+
+
+def test_student_command_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "courselab", "student", str(tmp_path / "handout")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "without solutions" in done.stdout
+    assert len(list((tmp_path / "handout").glob("*.ipynb"))) == len(EXERCISES)
 
 
 def test_a_check_turns_errors_into_feedback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:

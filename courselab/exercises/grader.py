@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -211,24 +212,30 @@ def grade(
     files = submissions_in(folder)
     out = progress or sys.stderr
     done = 0
+    lock = threading.Lock()
 
     def one(path: Path) -> Row:
         nonlocal done
         started = time.monotonic()
         row = grade_one(path, path.relative_to(folder).as_posix(), exercises, timeout)
-        done += 1
-        max_score = row.as_csv()["max_score"] or "?"
-        reason = row.feedback.splitlines()[0] if row.feedback.startswith("not graded") else ""
-        print(
-            f"[{done}/{len(files)}] {row.file}: {row.exercise or '-'} {row.as_csv()['score']}/{max_score}"
-            f" ({time.monotonic() - started:.1f} s) {reason}".rstrip(),
-            file=out,
-            flush=True,
-        )
+        with lock:
+            done += 1
+            _progress(row, done, len(files), time.monotonic() - started, out)
         return row
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(one, files))
+
+
+def _progress(row: Row, done: int, total: int, seconds: float, out: Any) -> None:
+    max_score = row.as_csv()["max_score"] or "?"
+    reason = row.feedback.splitlines()[0] if row.feedback.startswith("not graded") else ""
+    print(
+        f"[{done}/{total}] {row.file}: {row.exercise or '-'} {row.as_csv()['score']}/{max_score}"
+        f" ({seconds:.1f} s) {reason}".rstrip(),
+        file=out,
+        flush=True,
+    )
 
 
 def write_csv(rows: list[Row], out: Path) -> None:
