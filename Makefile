@@ -9,7 +9,7 @@ HTML := _build/html/index.html
 # JupyterLab reads app-wide settings from here: it makes double-clicked .md notebooks open as notebooks.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: book test lint bench clean setup
+.PHONY: book book-student test lint bench clean setup
 
 setup: $(STAMP)
 
@@ -30,6 +30,10 @@ book: $(STAMP)
 	COURSELAB_QUIZ_STATIC=1 $(BIN)/jupyter-book build --all -W -n --keep-going .
 	@echo
 	@echo "The book is at: $(abspath $(HTML))"
+
+# The book for a class: the exercises without their solutions.
+book-student: $(STAMP)
+	$(BIN)/python -m courselab student _build/student --book
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
