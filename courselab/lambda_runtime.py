@@ -492,6 +492,13 @@ class LambdaRuntime:
             logs.put_log_events(env.spec.log_group, env.log_stream, events[start : start + 10_000])
 
     # -- life cycle --------------------------------------------------------------------------
+    def retire_function(self, function_arn: str) -> None:
+        """DeleteFunction: its idle environments stop now, busy ones when their request ends."""
+        with self._lock:
+            pool = self._pools.pop(function_arn, None)
+            for env in pool.idle if pool else []:
+                self._retire(env)
+
     def environments(self) -> list[dict[str, Any]]:
         """Every live environment: for the lab's own introspection page and tests."""
         with self._lock:

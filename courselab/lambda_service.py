@@ -93,6 +93,19 @@ def _keep_dead_letter_config(cls: Any) -> None:
     )
 
 
+def _retire_environments_on_delete(cls: Any) -> None:
+    """A deleted function's environments go with it: a new function of the same name starts cold, as on AWS."""
+    delete = cls.delete_function
+
+    def delete_function(self: Any, function_name: str, qualifier: str | None = None) -> None:
+        arn = self.get_function(function_name).function_arn if qualifier is None else None
+        delete(self, function_name, qualifier)
+        if arn is not None and _runtime is not None:
+            _runtime.retire_function(arn.split(":$LATEST")[0])
+
+    cls.delete_function = delete_function
+
+
 def install(endpoint: str) -> None:
     """Patch moto (once per process) and start the runtime that serves ``endpoint``."""
     global _installed, _runtime
@@ -100,10 +113,11 @@ def install(endpoint: str) -> None:
         _runtime = LambdaRuntime(endpoint)
     if _installed:
         return
-    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
 
     LambdaFunction.invoke = _invoke
     _keep_dead_letter_config(LambdaFunction)
+    _retire_environments_on_delete(LambdaBackend)
     _installed = True
 
 

@@ -255,3 +255,12 @@ def test_reset_during_a_request_leaves_the_lab_usable(lab, deploy):
     deploy("probe", "lambda_probe.py")
     assert invoke("probe", {"again": 1})[1]["event"] == {"again": 1}
     assert len(lambda_service.runtime().environments()) == 1
+
+
+def test_a_deleted_function_takes_its_environments_with_it(deploy):
+    deploy("probe", "lambda_probe.py")
+    before = invoke("probe")[1]["environment"]
+    boto3.client("lambda").delete_function(FunctionName="probe")
+    wait_until(lambda: not lambda_service.runtime().environments())
+    deploy("probe", "lambda_probe.py")
+    assert invoke("probe")[1]["environment"] != before  # same name, code and settings: still a cold start
