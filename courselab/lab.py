@@ -36,7 +36,12 @@ EXTENSIONS: tuple[str, ...] = (
 )
 #: Extensions of heavy moto services (CloudFormation imports nearly all of moto: ~1 s), installed
 #: on the first request for the service, so that starting the lab stays fast.
-ON_FIRST_REQUEST: dict[str, str] = {"cloudformation": "courselab.cloudformation_sam"}
+ON_FIRST_REQUEST: dict[str, str] = {
+    "cloudformation": "courselab.cloudformation_sam",
+    "ecs": "courselab.ecs_scheduler",
+    "elasticloadbalancing": "courselab.alb_listener",
+    "ecr": "courselab.ecr_lifecycle",
+}
 _SIGNED_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
 _installed_on_request: list[ModuleType] = []
 _lock = threading.RLock()
