@@ -118,6 +118,8 @@ def install() -> None:
         _originals["update_service"] = EC2ContainerServiceBackend.update_service
         _originals["list_tasks"] = EC2ContainerServiceBackend.list_tasks
         _originals["stop_task"] = EC2ContainerServiceBackend.stop_task
+        _originals["requirements"] = EC2ContainerServiceBackend._calculate_task_resource_requirements
+        EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(_requirements)
         EC2ContainerServiceResponse.create_service = _create_service_response
         EC2ContainerServiceBackend.update_service = _update_service
         EC2ContainerServiceBackend.list_tasks = _list_tasks
@@ -134,10 +136,17 @@ def _add_private_dns_name() -> None:
     """moto's awsvpc tasks read ``eni.private_dns_name``, which its network interfaces lack."""
     from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 
-    if not hasattr(NetworkInterface, "private_dns_name"):
-        NetworkInterface.private_dns_name = property(
-            lambda self: f"ip-{str(self.private_ip_address).replace('.', '-')}.ec2.internal"
-        )
+    if isinstance(getattr(NetworkInterface, "private_dns_name", None), property):
+        return
+
+    def get(self: Any) -> str:
+        name = self.__dict__.get("_private_dns_name")
+        return name or f"ip-{str(self.private_ip_address).replace('.', '-')}.ec2.internal"
+
+    def set_(self: Any, value: str) -> None:
+        self.__dict__["_private_dns_name"] = value
+
+    NetworkInterface.private_dns_name = property(get, set_)
 
 
 def reset() -> None:
@@ -167,6 +176,7 @@ def stop() -> None:
         EC2ContainerServiceBackend.update_service = _originals["update_service"]
         EC2ContainerServiceBackend.list_tasks = _originals["list_tasks"]
         EC2ContainerServiceBackend.stop_task = _originals["stop_task"]
+        EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(_originals["requirements"])
         if _work_dir is not None:
             shutil.rmtree(_work_dir, ignore_errors=True)
         _installed = False
@@ -302,6 +312,9 @@ def _new_task_run(backend: Any, service: Any, deployment: dict[str, Any]) -> Tas
         model.last_status = "PENDING"
         model.exitCode = None
         model.health_status = "UNKNOWN"
+        model.network_bindings = []
+        model.network_interfaces = []
+        model.reason = None
         runs.append(ContainerRun(definition=definition, model=model))
     task.containers = [run.model for run in runs]
     run = TaskRun(
@@ -786,9 +799,9 @@ def _reconcile(backend: Any, service: Any, events: list[dict[str, Any]]) -> None
         for _ in range(min(max(0, desired - len(new)), max(room, 0))):
             run = _new_task_run(backend, service, primary)
             if run is None:
-                _service_event(
-                    service, "was unable to place a task because no container instance met all of its requirements."
-                )
+                message = "was unable to place a task because no container instance met all of its requirements."
+                if not service.events or not service.events[0]["message"].endswith(message):
+                    _service_event(service, message)
                 break
             _runs[run.task.task_arn] = run
             _service_event(service, f"has started 1 tasks: (task {run.task.id}).")
@@ -934,7 +947,10 @@ def _tick() -> list[dict[str, Any]]:
         for _account, regions in list(ecs_backends.items()):
             for _region, backend in list(regions.items()):
                 for service in list(backend.services.values()):
-                    _reconcile(backend, service, events)
+                    try:
+                        _reconcile(backend, service, events)
+                    except Exception:  # noqa: BLE001 - one broken service must not stop the others
+                        log.exception("ECS scheduler: service %s failed", service.name)
     return events
 
 
@@ -992,6 +1008,13 @@ def _update_service(self: Any, service_properties: dict[str, Any]) -> Any:
                 ]
             )
         return updated
+
+
+def _requirements(task_definition: Any) -> dict[str, Any]:
+    """Placement needs: a hostPort of 0 is dynamic and reserves no port (moto reserved port "0")."""
+    needs = _originals["requirements"](task_definition)
+    needs["PORTS"] = [port for port in needs.get("PORTS", []) if port]
+    return dict(needs)
 
 
 def _list_tasks(
