@@ -13,7 +13,9 @@ https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CompleteLayerUploa
 * ``PutImage`` with an ``imageDigest`` that differs answers ``ImageDigestDoesNotMatchException``;
 * ``CompleteLayerUpload`` answers ``InvalidLayerException`` when the bytes uploaded do not hash to
   the digest given in ``layerDigests``;
-* ``imageSizeInBytes`` is the sum of the layer sizes the manifest lists.
+* ``imageSizeInBytes`` is the sum of the layer sizes the manifest lists;
+* ``imagePushedAt`` keeps fractions of a second (moto truncates to whole seconds), so of two images
+  pushed in the same second the later one is the newer, as lifecycle rules expect.
 
 It does not check that a pushed manifest's layers were uploaded first (ECR's
 ``LayersNotFoundException``), so chapters may still put small hand-written manifests.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import Any
 
 from moto.core.exceptions import ServiceException
@@ -46,6 +49,11 @@ def manifest_digest(manifest: str) -> str:
 
 def _create_digest(image: Any) -> None:
     image._image_digest = manifest_digest(image.image_manifest)
+
+
+def _init_image(image: Any, *args: Any, **kwargs: Any) -> None:
+    _originals["image_init"](image, *args, **kwargs)
+    image.image_pushed_at = time.time()
 
 
 def _image_size(image: Any) -> int | None:
@@ -102,8 +110,10 @@ def install() -> None:
         return
     from moto.ecr.models import ECRBackend, Image
 
+    _originals["image_init"] = Image.__init__
     _originals["put_image"] = ECRBackend.put_image
     _originals["complete_layer_upload"] = ECRBackend.complete_layer_upload
+    Image.__init__ = _init_image  # type: ignore[method-assign]
     Image._create_digest = _create_digest  # type: ignore[method-assign]
     Image.get_image_size_in_bytes = _image_size  # type: ignore[method-assign]
     ECRBackend.put_image = _put_image  # type: ignore[method-assign]

@@ -105,3 +105,13 @@ def test_different_manifests_get_different_digests(lab: courselab.Lab) -> None:
         for i, m in enumerate(["application/vnd.oci.image.index.v1+json"] * 5)
     }
     assert len(digests) == 5
+
+
+def test_push_times_keep_fractions_of_a_second(lab: courselab.Lab) -> None:
+    ecr = boto3.client("ecr")
+    ecr.create_repository(repositoryName="times")
+    for i in range(3):
+        ecr.put_image(repositoryName="times", imageManifest=manifest_for(b"{}", bytes([i])), imageTag=f"t{i}")
+    details = ecr.describe_images(repositoryName="times")["imageDetails"]
+    pushed = [d["imagePushedAt"] for d in sorted(details, key=lambda d: d["imageTags"][0])]
+    assert pushed == sorted(pushed) and len(set(pushed)) == 3, pushed
