@@ -11,6 +11,9 @@ https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CompleteLayerUploa
 
 * ``Image.image_digest`` is ``sha256:<hex of sha256(manifest bytes)>``;
 * ``PutImage`` with an ``imageDigest`` that differs answers ``ImageDigestDoesNotMatchException``;
+* ``PutImage`` that would move a tag in a repository with immutable tags answers
+  ``ImageTagAlreadyExistsException`` (moto answers ``ImageAlreadyExistsException``, which ECR
+  keeps for pushing the same image with the same tag again);
 * ``CompleteLayerUpload`` answers ``InvalidLayerException`` when the bytes uploaded do not hash to
   the digest given in ``layerDigests``;
 * ``imageSizeInBytes`` is the sum of the layer sizes the manifest lists;
@@ -40,6 +43,10 @@ class ImageDigestDoesNotMatchException(ServiceException):
 
 class InvalidLayerException(ServiceException):
     code = "InvalidLayerException"
+
+
+class ImageTagAlreadyExistsException(ServiceException):
+    code = "ImageTagAlreadyExistsException"
 
 
 def manifest_digest(manifest: str) -> str:
@@ -79,9 +86,21 @@ def _put_image(
             f"Invalid parameter at 'imageDigest' failed to satisfy constraint: the digest '{digest}' "
             f"does not match the digest of the manifest, '{manifest_digest(image_manifest)}'"
         )
-    return _originals["put_image"](
-        backend, repository_name, image_manifest, image_tag, image_manifest_mediatype, digest
-    )
+    from moto.ecr.exceptions import ImageAlreadyExistsException
+
+    try:
+        return _originals["put_image"](
+            backend, repository_name, image_manifest, image_tag, image_manifest_mediatype, digest
+        )
+    except ImageAlreadyExistsException:
+        repository = backend.repositories[repository_name]
+        tagged = [i for i in repository.images if image_tag and image_tag in i.image_tags]
+        if tagged and all(i.image_manifest != image_manifest for i in tagged):
+            raise ImageTagAlreadyExistsException(
+                f"The image tag '{image_tag}' already exists in the '{repository_name}' repository "
+                "and cannot be overwritten because the repository is immutable."
+            ) from None
+        raise
 
 
 def _complete_layer_upload(

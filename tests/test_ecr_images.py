@@ -115,3 +115,17 @@ def test_push_times_keep_fractions_of_a_second(lab: courselab.Lab) -> None:
     details = ecr.describe_images(repositoryName="times")["imageDetails"]
     pushed = [d["imagePushedAt"] for d in sorted(details, key=lambda d: d["imageTags"][0])]
     assert pushed == sorted(pushed) and len(set(pushed)) == 3, pushed
+
+
+def test_immutable_tag_cannot_move(lab: courselab.Lab) -> None:
+    ecr = boto3.client("ecr")
+    ecr.create_repository(repositoryName="immutable", imageTagMutability="IMMUTABLE")
+    first = manifest_for(b"{}", b"one")
+    ecr.put_image(repositoryName="immutable", imageManifest=first, imageTag="v1")
+    with pytest.raises(ClientError) as caught:
+        ecr.put_image(repositoryName="immutable", imageManifest=manifest_for(b"{}", b"two"), imageTag="v1")
+    assert caught.value.response["Error"]["Code"] == "ImageTagAlreadyExistsException"
+    assert "cannot be overwritten" in caught.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as again:  # the same image and tag once more: ECR's other error
+        ecr.put_image(repositoryName="immutable", imageManifest=first, imageTag="v1")
+    assert again.value.response["Error"]["Code"] == "ImageAlreadyExistsException"
