@@ -1011,10 +1011,23 @@ def _update_service(self: Any, service_properties: dict[str, Any]) -> Any:
 
 
 def _requirements(task_definition: Any) -> dict[str, Any]:
-    """Placement needs: a hostPort of 0 is dynamic and reserves no port (moto reserved port "0")."""
-    needs = _originals["requirements"](task_definition)
-    needs["PORTS"] = [port for port in needs.get("PORTS", []) if port]
-    return dict(needs)
+    """Placement needs, as moto computes them, with two fixes.
+
+    A ``hostPort`` of 0 is dynamic and reserves no port (moto reserved port "0"); a container
+    without ``memory``/``memoryReservation`` takes its share of task-level memory (moto failed).
+    """
+    needs: dict[str, Any] = {"CPU": 0, "MEMORY": 0, "PORTS": [], "PORTS_UDP": []}
+    definitions = task_definition.container_definitions
+    if task_definition.memory and not all(d.get("memory") or d.get("memoryReservation") for d in definitions):
+        needs["MEMORY"] = int(task_definition.memory)
+    else:
+        needs["MEMORY"] = sum(int(d.get("memory") or d.get("memoryReservation") or 0) for d in definitions)
+    needs["CPU"] = sum(int(d.get("cpu") or 0) for d in definitions)
+    for definition in definitions:
+        for mapping in definition.get("portMappings") or []:
+            if mapping.get("hostPort"):
+                needs["PORTS"].append(mapping["hostPort"])
+    return needs
 
 
 def _list_tasks(
