@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", type=Path, default=Path("grades.csv"), help="CSV file to write (default: grades.csv)")
     grade.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per submission (default: 120)")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
+    cleanup = commands.add_parser("cleanup", help="list everything tagged by the course; --yes deletes it")
+    cleanup.add_argument("--yes", action="store_true", help="delete what is listed (default: a dry run)")
     return parser
 
 
@@ -72,7 +74,50 @@ def main(argv: list[str] | None = None) -> int:
         return student(args.outdir, args.book)
     if args.command == "grade":
         return grade(args.submissions, args.out, args.timeout, args.jobs)
+    if args.command == "cleanup":
+        return cleanup(args.yes)
     return 2
+
+
+def cleanup(yes: bool) -> int:
+    """On real AWS (COURSELAB_TARGET=aws) or the running lab: list, then delete with --yes, the course's resources."""
+    import boto3
+
+    from courselab import cleanup as course_cleanup
+    from courselab import lab
+    from courselab.aws_tags import TAG_KEY, TAG_VALUE
+
+    prog = "python -m courselab cleanup"
+    try:
+        running = lab.start(quiet=True)
+        session = boto3.Session()
+        where = (
+            f"REAL AWS account {running.account}, region {running.region}"
+            if running.mode == "aws"
+            else f"the local lab at {running.endpoint}"
+        )
+        found = course_cleanup.find(session)
+    except Exception as error:  # noqa: BLE001 - any failure to reach AWS is one line, not a traceback
+        print(f"{prog}: {course_cleanup.one_line(error)}", file=sys.stderr)
+        return 1
+    print(f"courselab cleanup: {where}: {len(found)} resources tagged {TAG_KEY}={TAG_VALUE}")
+    for resource in found:
+        print(f"  {resource.service:<12} {resource.kind:<22} {resource.arn}")
+    if not found:
+        return 0
+    if not yes:
+        print(f"Dry run: nothing was deleted. To delete them: {prog} --yes")
+        return 0
+    failed = 0
+    for resource in found:
+        try:
+            course_cleanup.delete(session, resource)
+        except Exception as error:  # noqa: BLE001 - report each failure in one line and go on
+            failed += 1
+            print(f"{prog}: could not delete {resource.arn}: {course_cleanup.one_line(error)}", file=sys.stderr)
+        else:
+            print(f"deleted {resource.arn}")
+    return 1 if failed else 0
 
 
 def student(outdir: Path, book: bool) -> int:

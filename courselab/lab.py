@@ -119,6 +119,9 @@ def stop() -> None:
 def _start_aws(quiet: bool) -> Lab:
     import boto3
 
+    from courselab import aws_tags
+
+    aws_tags.install()  # every resource the notebooks create carries the course tag (courselab cleanup finds it)
     session = boto3.Session()
     identity = session.client("sts").get_caller_identity()
     lab = Lab(mode="aws", region=session.region_name or "", account=identity["Account"])
