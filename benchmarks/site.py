@@ -35,6 +35,10 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "OVER BUDGET"
 
 
+def timing(what: str, seconds: float, budget: float) -> str:
+    return f"{what:<38} {seconds:7.1f} s  (budget {budget:.0f} s: {verdict(seconds <= budget)})"
+
+
 def build(out: Path) -> float:
     """Execute what the cache lacks, then build the book into ``out``; seconds taken."""
     env = {**os.environ, "COURSELAB_QUIZ_STATIC": "1"}
@@ -110,13 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="courselab-site-") as tmp:
         out = Path(tmp)
         cold = build(out)
-        print(
-            f"cold build (every notebook executed)  {cold:7.1f} s  (<= {COLD_BUILD_S:.0f} s: {verdict(cold <= COLD_BUILD_S)})"
-        )
+        print(timing("cold build (every notebook executed)", cold, COLD_BUILD_S))
         again = build(out)
-        print(
-            f"no-change rebuild                     {again:7.1f} s  (<= {REBUILD_S:.0f} s: {verdict(again <= REBUILD_S)})"
-        )
+        print(timing("no-change rebuild", again, REBUILD_S))
         print("\nFive slowest notebooks (execution time, run one per core at once):")
         for seconds, uri in slowest_notebooks(out / "_build" / ".jupyter_cache"):
             print(f"  {seconds:6.1f} s  {Path(uri).relative_to(REPO)}")
