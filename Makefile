@@ -27,7 +27,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # Quizzes render as HTML on the site; their widget state would be dead weight without a kernel.
-export COURSELAB_QUIZ_STATIC := 1
+site book-student: export COURSELAB_QUIZ_STATIC := 1
 
 # A clean build every time: the execution cache keys on code cells only and does not notice
 # changes to courselab or to the question banks. Every notebook is executed, one per core at once,

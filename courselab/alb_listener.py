@@ -77,6 +77,10 @@ def listener_url(load_balancer: str, port: int = 80) -> str:
 
     On AWS the same listener is reached at ``http://{DNSName}:{port}``.
     """
+    from courselab import lab
+
+    if (served_elsewhere := lab.attached()) is not None:
+        return served_elsewhere.call("alb_listener.listener_url", load_balancer, port)
     _sync()
     with _lock:
         for server in _servers.values():

@@ -17,6 +17,7 @@ import os
 import re
 import socket
 import threading
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -44,6 +45,13 @@ ON_FIRST_REQUEST: dict[str, str] = {
 }
 _SIGNED_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
 _installed_on_request: list[ModuleType] = []
+#: Lab-only helpers a notebook may call. In a process attached to a lab that another process serves
+#: (``python -m courselab serve``), they run in that process, which owns the lab's state.
+REMOTE_CALLS: dict[str, tuple[str, str]] = {
+    "schedules.set_speedup": ("courselab.schedules", "set_speedup"),
+    "schedules.speedup": ("courselab.schedules", "speedup"),
+    "alb_listener.listener_url": ("courselab.alb_listener", "listener_url"),
+}
 _lock = threading.RLock()
 _current: Lab | None = None
 
@@ -68,6 +76,22 @@ class Lab:
             reset_state()
         else:
             _post(f"{self.endpoint}/_courselab/reset")
+
+    def call(self, name: str, *args: Any) -> Any:
+        """Run the lab-only helper ``name`` (a key of REMOTE_CALLS) in the process that serves this lab."""
+        if self.owned:
+            return _local_call(name, args)
+        request = urllib.request.Request(
+            f"{self.endpoint}/_courselab/call/{name}",
+            data=json.dumps({"args": args}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)["result"]
+        except urllib.error.HTTPError as error:
+            raise ValueError(json.load(error).get("error", str(error))) from None
 
     def stop(self) -> None:
         if self._server is not None:
@@ -101,6 +125,33 @@ def start(*, port: int = 0, quiet: bool = False, region: str | None = None) -> L
 
 def current() -> Lab | None:
     return _current
+
+
+def isolated_environment(base: dict[str, str] | None = None, **extra: str) -> dict[str, str]:
+    """The environment for a process that must start a lab of its own (a notebook in a build or a test).
+
+    It drops every AWS and moto setting and the lab settings, so the process neither attaches to a lab
+    that another process serves nor reaches real AWS; only the quizzes' rendering switch is kept.
+    """
+    env = {
+        name: value
+        for name, value in (os.environ if base is None else base).items()
+        if not name.startswith(("AWS_", "MOTO_", "COURSELAB_")) or name == "COURSELAB_QUIZ_STATIC"
+    }
+    env.update(extra)
+    return env
+
+
+def attached() -> Lab | None:
+    """The lab this process uses but does not serve, if any: lab-only helpers must run over there."""
+    return _current if _current is not None and _current.mode == "local" and not _current.owned else None
+
+
+def _local_call(name: str, args: Any) -> Any:
+    if name not in REMOTE_CALLS:
+        raise ValueError(f"unknown lab call {name!r}; known: {', '.join(sorted(REMOTE_CALLS))}")
+    module, function = REMOTE_CALLS[name]
+    return getattr(importlib.import_module(module), function)(*args)
 
 
 def reset() -> None:
@@ -301,6 +352,13 @@ class ControlApi:
         if path in ("/_courselab/reset", "/moto-api/reset") and method == "POST":
             reset_state()
             return _json(start_response, {"status": "ok"})
+        if path.startswith("/_courselab/call/") and method == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                args = json.loads(environ["wsgi.input"].read(length) or b"{}").get("args", [])
+                return _json(start_response, {"result": _local_call(path.rsplit("/", 1)[1], args)})
+            except (ValueError, LookupError, TypeError) as error:
+                return _json(start_response, {"error": str(error)}, "400 Bad Request")
         if path == "/_courselab/lambda/environments":
             from courselab import lambda_service
 

@@ -60,6 +60,11 @@ _anchor_virtual = _anchor_real
 def set_speedup(factor: float) -> None:
     """Lab only: run the schedule clock ``factor`` times faster than real time (1 = real time)."""
     global _speedup, _anchor_real, _anchor_virtual
+    from courselab import lab
+
+    if (served_elsewhere := lab.attached()) is not None:
+        served_elsewhere.call("schedules.set_speedup", factor)
+        return
     try:
         value = float(factor)
     except (TypeError, ValueError):

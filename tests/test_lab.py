@@ -16,6 +16,7 @@ import boto3
 import pytest
 
 import courselab
+from courselab.lab import isolated_environment
 from courselab.safety import LabSafetyError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,9 +25,7 @@ SCRIPTS = Path(__file__).parent / "scripts"
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment of a fresh terminal: none of this test process's lab settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COURSELAB_", "MOTO_"))}
-    env.update(extra)
-    return env
+    return isolated_environment(**extra)
 
 
 @pytest.fixture
@@ -133,7 +132,9 @@ def test_a_notebook_attaches_to_a_served_lab_and_shares_its_state(served):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == endpoint
-    s3 = boto3.client("s3", endpoint_url=endpoint)
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["shared-bucket"]
 
 
@@ -184,3 +185,28 @@ def test_an_unmodified_boto3_script_uses_the_served_lab(served):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("ALL OK")
+
+
+def test_lab_only_helpers_run_in_the_process_that_serves_the_lab(served):
+    """A notebook attached to `courselab serve` speeds up the served lab's schedules, not its own."""
+    _, endpoint = served
+    code = (
+        "import courselab\n"
+        "from courselab import schedules\n"
+        "lab = courselab.start()\n"
+        "schedules.set_speedup(60)\n"
+        "print(lab.call('schedules.speedup'))\n"
+        "for bad in (('schedules.set_speedup', 0), ('no.such', 1)):\n"
+        "    try:\n"
+        "        lab.call(*bad)\n"
+        "    except ValueError as error:\n"
+        "        print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=clean_env(AWS_ENDPOINT_URL=endpoint), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "60.0"
+    assert "schedule speed-up must be from 1 to" in lines[1]
+    assert "unknown lab call 'no.such'" in lines[2]

@@ -18,6 +18,8 @@ import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from courselab.lab import isolated_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIRS = ("chapters", "exercises")
 CELL_TIMEOUT_S = 300  # the same per-cell limit as `execute.timeout` in _config.yml
@@ -78,7 +80,8 @@ def test_notebook_runs(path: Path) -> None:
     )
     text = path.read_text(encoding="utf-8")
     failure = None
-    with client.setup_kernel():
+    # A kernel of its own lab: not the lab of this test process, which other tests reset meanwhile.
+    with client.setup_kernel(env=isolated_environment()):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue

@@ -150,6 +150,7 @@ def test_the_widget_checks_through_the_quiz() -> None:
 
 
 def test_the_quiz_offers_both_renderings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COURSELAB_QUIZ_STATIC", raising=False)  # as in a learner's kernel
     q = quiz.show("what-serverless")
     bundle = q._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from courselab.lab import isolated_environment
+
 REPO = Path(__file__).resolve().parents[1]
 #: jupyter-cache's name for myst-nb's MyST markdown reader: the build reads (and hashes) notebooks with it too.
 MYST_READER = {"type": "plugin", "name": "myst_nb_md"}
@@ -89,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
     timeout = int(config.get("execute", {}).get("timeout", 300))
     notebooks = [p for p in toc_files(REPO) if is_notebook(p)]
+    # Every notebook's kernel starts its own local lab: never a lab this shell points at, never AWS.
+    isolated = isolated_environment()
+    os.environ.clear()
+    os.environ.update(isolated)
     return execute(args.cache, notebooks, max(1, args.jobs), timeout)
 
 

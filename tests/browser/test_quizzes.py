@@ -23,6 +23,11 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def rendered(text: str) -> str:
+    """A bank's text as the page shows it: `code` spans lose their backticks (quiz.js renders them)."""
+    return norm(re.sub(r"`([^`]+)`", r"\1", text))
+
+
 def wrong_answer(q: dict[str, Any]) -> Any:
     """An answer that is wrong, of the right shape."""
     kind = q["type"]
@@ -75,7 +80,7 @@ def expect_feedback(feedback: Locator, verdict: scoring.Verdict) -> None:
     assert ("Correct." if verdict.correct else "Not quite.") in text, text
     assert ("✓" if verdict.correct else "✗") in text, "an icon, not colour only"
     for note in verdict.notes:
-        assert norm(note.text) in text, f"missing feedback {note.text!r} in {text!r}"
+        assert rendered(note.text) in text, f"missing feedback {note.text!r} in {text!r}"
 
 
 def active(page: Page, expression: str) -> Any:
