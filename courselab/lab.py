@@ -33,15 +33,14 @@ EXTENSIONS: tuple[str, ...] = (
     "courselab.schedules",
     "courselab.xray_daemon",
     "courselab.xray_queries",
-    "courselab.ecr_images",
 )
-#: Extensions of heavy moto services (CloudFormation imports nearly all of moto: ~1 s), installed
+#: Extensions of heavier moto services (CloudFormation imports nearly all of moto: ~1 s), installed
 #: on the first request for the service, so that starting the lab stays fast.
-ON_FIRST_REQUEST: dict[str, str] = {
-    "cloudformation": "courselab.cloudformation_sam",
-    "ecs": "courselab.ecs_scheduler",
-    "elasticloadbalancing": "courselab.alb_listener",
-    "ecr": "courselab.ecr_lifecycle",
+ON_FIRST_REQUEST: dict[str, tuple[str, ...]] = {
+    "cloudformation": ("courselab.cloudformation_sam",),
+    "ecs": ("courselab.ecs_scheduler",),
+    "elasticloadbalancing": ("courselab.alb_listener",),
+    "ecr": ("courselab.ecr_images", "courselab.ecr_lifecycle"),
 }
 _SIGNED_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
 _installed_on_request: list[ModuleType] = []
@@ -252,8 +251,7 @@ class _InstallOnFirstRequest:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         match = _SIGNED_SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        name = ON_FIRST_REQUEST.get(match.group(1)) if match else None
-        if name is not None:
+        for name in ON_FIRST_REQUEST.get(match.group(1), ()) if match else ():
             with _lock:
                 module = importlib.import_module(name)
                 if module not in _installed_on_request:
