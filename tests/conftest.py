@@ -31,18 +31,32 @@ def lab(_lab_session: courselab.Lab) -> courselab.Lab:
 
 
 HANDLERS = Path(__file__).parent / "handlers"
+CHAPTER_HANDLERS = Path(__file__).resolve().parent.parent / "chapters" / "serverless" / "handlers"
+
+
+def create_on_demand_table(name: str, key: str = "id") -> None:
+    """A DynamoDB table with a string hash key, billed per request."""
+    boto3.client("dynamodb").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 
 
-def zip_handler(*names: str) -> bytes:
-    """A deployment package holding tests/handlers/<name> files at its root."""
+def zip_handler(*names: str | Path) -> bytes:
+    """A deployment package holding tests/handlers/<name> files (or files at other paths) at its root."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in names:
-            archive.write(HANDLERS / name, name)
+            source = HANDLERS / name  # an absolute path stays as it is
+            archive.write(source, source.name)
     return buffer.getvalue()
 
 
@@ -57,12 +71,12 @@ def lambda_role(lab: courselab.Lab) -> str:
 def deploy(lambda_role: str) -> Callable[..., str]:
     """``deploy("name", "module.py", **CreateFunction args)``: a function from tests/handlers; returns its ARN."""
 
-    def create(name: str, module: str, function: str = "handler", **config: Any) -> str:
+    def create(name: str, module: str | Path, function: str = "handler", **config: Any) -> str:
         config.setdefault("Runtime", "python3.12")
         response = boto3.client("lambda").create_function(
             FunctionName=name,
             Role=lambda_role,
-            Handler=f"{module.removesuffix('.py')}.{function}",
+            Handler=f"{Path(module).stem}.{function}",
             Code={"ZipFile": zip_handler(module)},
             **config,
         )

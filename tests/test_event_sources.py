@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 import courselab
 from courselab import event_sources
-from tests.conftest import wait_until
+from tests.conftest import create_on_demand_table, wait_until
 
 RECORDS = "records"
 
@@ -26,12 +26,7 @@ RECORDS = "records"
 def sources(lab: courselab.Lab) -> Iterator[courselab.Lab]:
     """The lab with the pollers installed (idempotent); they stop when the test ends."""
     event_sources.install()
-    boto3.client("dynamodb").create_table(
-        TableName=RECORDS,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_on_demand_table(RECORDS)
     yield lab
     event_sources.reset()  # no poller may invoke while the next test's reset wipes the environments
 

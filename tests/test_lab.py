@@ -18,6 +18,7 @@ import pytest
 import courselab
 from courselab.lab import isolated_environment
 from courselab.safety import LabSafetyError
+from tests.conftest import create_on_demand_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -62,12 +63,7 @@ def test_start_is_idempotent_and_points_boto3_at_the_lab(lab):
 
 def test_reset_is_one_call(lab):
     boto3.client("s3").create_bucket(Bucket="course-bucket")
-    boto3.client("dynamodb").create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_on_demand_table("t")
     courselab.reset()
     assert boto3.client("s3").list_buckets()["Buckets"] == []
     assert boto3.client("dynamodb").list_tables()["TableNames"] == []

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 import courselab
 from courselab import event_triggers, schedules
-from tests.conftest import wait_until
+from tests.conftest import CHAPTER_HANDLERS, create_on_demand_table, wait_until
 
 RECORDS = "records"
 
@@ -30,12 +30,7 @@ def triggers(lab: courselab.Lab) -> Iterator[courselab.Lab]:
     event_triggers.install()
     schedules.install()
     schedules.reset()
-    boto3.client("dynamodb").create_table(
-        TableName=RECORDS,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_on_demand_table(RECORDS)
     yield lab
     schedules.set_speedup(1)
     schedules.reset()
@@ -58,7 +53,8 @@ def test_s3_put_invokes_the_handler_asynchronously_and_it_backs_the_object_up(
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="uploads")
     s3.create_bucket(Bucket="uploads-backup")
-    function = deploy("backup", "backup_object.py", Environment={"Variables": {"BACKUP_BUCKET": "uploads-backup"}})
+    backup_to = {"Variables": {"BACKUP_BUCKET": "uploads-backup"}}
+    function = deploy("backup", CHAPTER_HANDLERS / "backup_object.py", Environment=backup_to)
     s3.put_bucket_notification_configuration(
         Bucket="uploads",
         NotificationConfiguration={
