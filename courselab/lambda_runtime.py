@@ -77,7 +77,8 @@ class FunctionSpec:
             timeout=int(fn.timeout),
             memory_size=int(fn.memory_size),
             environment=tuple(sorted((fn.environment_vars or {}).items())),
-            code_sha256=hashlib.sha256(fn.code_bytes or b"").hexdigest(),
+            # moto keeps the hex SHA-256 of the package whenever the code is set: no re-hash per invoke
+            code_sha256=getattr(fn, "code_digest", "") or hashlib.sha256(fn.code_bytes or b"").hexdigest(),
             region=fn.region,
             account_id=fn.account_id,
             log_group=fn.logs_group_name,
