@@ -6,8 +6,16 @@ A notebook needs one call, in a hidden set-up cell::
     courselab.start()
 
 after which plain boto3 talks to the lab (or, with ``COURSELAB_TARGET=aws``, to real AWS).
-Importing this package is cheap on purpose: Lambda execution environments import
-``courselab.lambda_bootstrap`` and must not pay for moto.
+Everything a chapter calls is here:
+
+* :func:`start`, :func:`stop`, :func:`reset`, :func:`current`: the lab itself;
+* :func:`listener_url`: where an ALB listener answers in the lab (on AWS, ``http://{DNSName}:{port}``);
+* :func:`invoke_url`: where an API Gateway stage answers in the lab;
+* :func:`set_schedule_speedup`: lab only, make EventBridge schedules fire faster.
+
+Importing this package is cheap on purpose (it imports no moto): Lambda execution environments
+import ``courselab.lab.awslambda.bootstrap`` and must not pay for it. The lab's own layout is
+described in the book's appendix "How the lab is built".
 """
 
 from __future__ import annotations
@@ -15,42 +23,72 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from courselab.lab import Lab
+    from courselab.lab.server import Lab
 
-__all__ = ["Lab", "current", "reset", "start", "stop"]
+__all__ = [
+    "Lab",
+    "current",
+    "invoke_url",
+    "listener_url",
+    "reset",
+    "set_schedule_speedup",
+    "start",
+    "stop",
+]
 
 
 def start(**kwargs: Any) -> Lab:
-    """Start the lab in this process, or return the one already running (see :func:`courselab.lab.start`)."""
-    from courselab import lab
+    """Start the lab in this process, or return the one already running (see :func:`courselab.lab.server.start`)."""
+    from courselab.lab import server
 
-    return lab.start(**kwargs)
+    return server.start(**kwargs)
 
 
 def reset() -> None:
     """Wipe every resource and Lambda execution environment in the lab."""
-    from courselab import lab
+    from courselab.lab import server
 
-    lab.reset()
+    server.reset()
 
 
 def stop() -> None:
     """Stop the lab started by this process (it also stops by itself when the process exits)."""
-    from courselab import lab
+    from courselab.lab import server
 
-    lab.stop()
+    server.stop()
 
 
 def current() -> Lab | None:
     """The lab this process started or attached to, if any."""
-    from courselab import lab
+    from courselab.lab import server
 
-    return lab.current()
+    return server.current()
+
+
+def listener_url(load_balancer: str, port: int = 80) -> str:
+    """The lab's URL of an ALB listener (``load_balancer``: its ARN, name or DNS name)."""
+    from courselab.lab.elbv2.listeners import listener_url as url
+
+    return url(load_balancer, port)
+
+
+def invoke_url(endpoint: str, api_id: str, stage: str = "$default") -> str:
+    """The lab's URL of an API Gateway stage (on AWS: ``https://{api_id}.execute-api.{region}.amazonaws.com/{stage}``)."""
+    from courselab.lab.apigateway.proxy import invoke_url as url
+
+    return url(endpoint, api_id, stage)
+
+
+def set_schedule_speedup(factor: float) -> None:
+    """Lab only: run EventBridge schedules ``factor`` times faster than real time (1 = real time)."""
+    from courselab.lab.events.schedules import set_speedup
+
+    set_speedup(factor)
 
 
 def __getattr__(name: str) -> Any:
     if name == "Lab":
-        from courselab.lab import Lab
+        from courselab.lab.server import Lab
 
         return Lab
     raise AttributeError(name)

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 def serve(port: int, region: str | None) -> int:
     import os
 
-    from courselab import lab
+    from courselab.lab import server as lab
 
     if not 0 <= port <= 65535:
         print(f"python -m courselab serve: --port must be 0-65535, not {port}", file=sys.stderr)
@@ -83,9 +83,9 @@ def cleanup(yes: bool) -> int:
     """On real AWS (COURSELAB_TARGET=aws) or the running lab: list, then delete with --yes, the course's resources."""
     import boto3
 
-    from courselab import cleanup as course_cleanup
-    from courselab import lab
-    from courselab.aws_tags import TAG_KEY, TAG_VALUE
+    from courselab.realaws import cleanup as course_cleanup
+    from courselab.lab import server as lab
+    from courselab.realaws.tags import TAG_KEY, TAG_VALUE
 
     prog = "python -m courselab cleanup"
     try:
@@ -121,7 +121,7 @@ def cleanup(yes: bool) -> int:
 
 
 def student(outdir: Path, book: bool) -> int:
-    from courselab.exercises import notebooks, student
+    from courselab.book.exercises import notebooks, student
 
     try:
         written = student.write_student_versions(outdir)
@@ -142,7 +142,7 @@ def student(outdir: Path, book: bool) -> int:
 
 
 def grade(submissions: Path, out: Path, timeout: float, jobs: int) -> int:
-    from courselab.exercises import grader, notebooks
+    from courselab.book.exercises import grader, notebooks
 
     if not submissions.is_dir():
         print(f"python -m courselab grade: {submissions} is not a folder", file=sys.stderr)

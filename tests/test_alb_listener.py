@@ -10,7 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from courselab import alb_listener
+from courselab.lab.elbv2 import listeners as alb_listener
 from tests.conftest import wait_until
 
 APP = str(Path(__file__).resolve().parent.parent / "chapters" / "containers" / "apps" / "web.py")

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 import courselab
-from courselab.apigateway import invoke_url
+from courselab.lab.apigateway.proxy import invoke_url
 
 HANDLER = Path(__file__).parent / "handlers" / "echo_api.py"
 

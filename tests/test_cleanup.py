@@ -13,8 +13,8 @@ import boto3
 import pytest
 
 import courselab
-from courselab import aws_tags
 from courselab.__main__ import main
+from courselab.realaws import tags as aws_tags
 from tests.conftest import TRUST_POLICY, zip_handler
 
 POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}

@@ -15,7 +15,7 @@ import pytest
 from samtranslator.yaml_helper import yaml_parse
 
 import courselab
-from courselab.apigateway import invoke_url
+from courselab.lab.apigateway.proxy import invoke_url
 from tests.conftest import wait_until
 
 SAM_APP = Path(__file__).parent.parent / "chapters" / "serverless" / "sam"
@@ -109,7 +109,7 @@ def test_upload_triggers_the_alias_and_the_api_lists_the_note(lab: courselab.Lab
 
 
 def test_the_already_transformed_template_deploys_too(lab: courselab.Lab) -> None:
-    from courselab.cloudformation_sam import sam_transform
+    from courselab.lab.cloudformation.sam import sam_transform
 
     outputs = _deploy(sam_transform(_packaged_template(), lab.region))
     assert outputs["UploadsBucketName"] == f"{STACK}-uploads-123456789012"
@@ -127,7 +127,7 @@ def test_delete_stack_removes_what_it_made_and_it_deploys_again(lab: courselab.L
 
 
 def test_a_failing_resource_rolls_the_stack_back_with_a_reason(lab: courselab.Lab) -> None:
-    from courselab.cloudformation_sam import sam_transform
+    from courselab.lab.cloudformation.sam import sam_transform
 
     template = sam_transform(_packaged_template(), lab.region)
     template["Resources"]["NotesFunctionAliaslive"]["Properties"]["FunctionVersion"] = "99"

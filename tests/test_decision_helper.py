@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from courselab import decision_helper
-from courselab.decision_helper import HelperError
+from courselab.book import decision_helper
+from courselab.book.decision_helper import HelperError
 
 FARGATE_OR_EC2 = Path(__file__).resolve().parents[1] / "chapters" / "containers" / "data" / "fargate-or-ec2.yml"
 

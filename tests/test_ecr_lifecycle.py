@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from courselab.ecr_lifecycle import ImageInfo, LifecyclePolicyError, evaluate
+from courselab.lab.ecr.lifecycle import ImageInfo, LifecyclePolicyError, evaluate
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 import courselab
-from courselab import ecs_scheduler
+from courselab.lab.ecs import scheduler as ecs_scheduler
 from tests.conftest import wait_until
 
 APP = str(Path(__file__).resolve().parent.parent / "chapters" / "containers" / "apps" / "web.py")

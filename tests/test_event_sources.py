@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import courselab
-from courselab import event_sources
+from courselab.lab.awslambda.event_source_mapping import pollers as event_sources
 from tests.conftest import create_on_demand_table, wait_until
 
 RECORDS = "records"

@@ -1,6 +1,6 @@
 """Every exercise's solution passes all its checks; every student version runs and fails with feedback.
 
-Each notebook runs as the grader runs it (:func:`courselab.exercises.grader.grade_one`): in its own
+Each notebook runs as the grader runs it (:func:`courselab.book.exercises.grader.grade_one`): in its own
 process with its own lab, the course's set-up and check cells around the submission's own cells.
 The full course notebook, starter then solution, stands for a student who solved it.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from courselab.exercises import Checker, digest, fail
-from courselab.exercises.checks import RESULTS_ENV
-from courselab.exercises.grader import grade_one
-from courselab.exercises.notebooks import catalog, read_notebook, tags
-from courselab.exercises.student import student_notebook, write_student_versions
+from courselab.book.exercises import Checker, digest, fail
+from courselab.book.exercises.checks import RESULTS_ENV
+from courselab.book.exercises.grader import grade_one
+from courselab.book.exercises.notebooks import catalog, read_notebook, tags
+from courselab.book.exercises.student import student_notebook, write_student_versions
 
 EXERCISES = catalog()
 TIMEOUT_S = 240  # generous: a loaded 2-core CI machine starts a lab in ~10 s

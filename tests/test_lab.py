@@ -16,8 +16,8 @@ import boto3
 import pytest
 
 import courselab
-from courselab.lab import isolated_environment
-from courselab.safety import LabSafetyError
+from courselab.lab.safety import LabSafetyError
+from courselab.lab.server import isolated_environment
 from tests.conftest import create_on_demand_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,11 +188,10 @@ def test_lab_only_helpers_run_in_the_process_that_serves_the_lab(served):
     _, endpoint = served
     code = (
         "import courselab\n"
-        "from courselab import schedules\n"
         "lab = courselab.start()\n"
-        "schedules.set_speedup(60)\n"
-        "print(lab.call('schedules.speedup'))\n"
-        "for bad in (('schedules.set_speedup', 0), ('no.such', 1)):\n"
+        "courselab.set_schedule_speedup(60)\n"
+        "print(lab.call('schedule_speedup'))\n"
+        "for bad in (('set_schedule_speedup', 0), ('no.such', 1)):\n"
         "    try:\n"
         "        lab.call(*bad)\n"
         "    except ValueError as error:\n"

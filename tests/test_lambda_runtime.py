@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from courselab import lambda_service
+from courselab.lab.awslambda import runtime as lambda_runtime
 from tests.conftest import TRUST_POLICY, wait_until
 
 NO_RETRIES = Config(retries={"max_attempts": 0})  # boto3 retries throttled calls by itself otherwise
@@ -241,26 +241,26 @@ def test_reset_removes_functions_and_environments(lab, deploy):
     invoke("probe")
     lab.reset()
     assert boto3.client("lambda").list_functions()["Functions"] == []
-    assert lambda_service.runtime().environments() == []
+    assert lambda_runtime.current().environments() == []
 
 
 def test_reset_during_a_request_leaves_the_lab_usable(lab, deploy):
     deploy("probe", "lambda_probe.py", Timeout=5)
     with ThreadPoolExecutor(1) as pool:
         running = pool.submit(invoke, "probe", {"sleep": 1})
-        wait_until(lambda: lambda_service.runtime().environments())
+        wait_until(lambda: lambda_runtime.current().environments())
         lab.reset()
         running.result()  # the interrupted request ends (as an error), without breaking anything
     boto3.client("iam").create_role(RoleName="test-lambda-role", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
     deploy("probe", "lambda_probe.py")
     assert invoke("probe", {"again": 1})[1]["event"] == {"again": 1}
-    assert len(lambda_service.runtime().environments()) == 1
+    assert len(lambda_runtime.current().environments()) == 1
 
 
 def test_a_deleted_function_takes_its_environments_with_it(deploy):
     deploy("probe", "lambda_probe.py")
     before = invoke("probe")[1]["environment"]
     boto3.client("lambda").delete_function(FunctionName="probe")
-    wait_until(lambda: not lambda_service.runtime().environments())
+    wait_until(lambda: not lambda_runtime.current().environments())
     deploy("probe", "lambda_probe.py")
     assert invoke("probe")[1]["environment"] != before  # same name, code and settings: still a cold start

@@ -18,7 +18,7 @@ import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from courselab.lab import isolated_environment
+from courselab.lab.server import isolated_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIRS = ("chapters", "exercises")

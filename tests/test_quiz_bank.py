@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from courselab.quiz import BankError, load_all_banks, load_bank, show
-from courselab.quiz.bank import banks_dir
+from courselab.book.quiz import BankError, load_all_banks, load_bank, show
+from courselab.book.quiz.bank import banks_dir
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -250,7 +250,7 @@ def test_a_broken_bank_fails_the_book_build(tmp_path: Path) -> None:
             # Quiz
 
             ```{code-cell} ipython3
-            from courselab import quiz
+            from courselab.book import quiz
 
             quiz.show("demo")
             ```

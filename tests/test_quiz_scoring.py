@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from courselab import quiz
-from courselab.quiz import scoring, static_html
-from courselab.quiz.bank import load_bank
-from courselab.quiz.widget import QuizWidget
+from courselab.book import quiz
+from courselab.book.quiz import scoring, static_html
+from courselab.book.quiz.bank import load_bank
+from courselab.book.quiz.widget import QuizWidget
 
 BANK = load_bank("what-serverless")
 BY_TYPE = {q["type"]: q for q in BANK.questions}

@@ -10,7 +10,7 @@ from sphinx.cmd.build import build_main
 def test_math_page_loads_the_local_mathjax(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
-    (src / "conf.py").write_text('extensions = ["courselab.sphinx_site"]\nhtml_theme = "basic"\n')
+    (src / "conf.py").write_text('extensions = ["courselab.book.site"]\nhtml_theme = "basic"\n')
     (src / "index.rst").write_text("Math\n====\n\nEuler: :math:`e^{i\\pi} + 1 = 0`\n\n.. toctree::\n\n   plain\n")
     (src / "plain.rst").write_text("Plain\n=====\n\nNo math here.\n")
     out = tmp_path / "html"

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from sphinx.errors import ConfigError
 
-from courselab.sphinx_site import fix_theme_html, launch_links
+from courselab.book.site import fix_theme_html, launch_links
 
 REPO = Path(__file__).resolve().parents[1]
 

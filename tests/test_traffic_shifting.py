@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from courselab.traffic_shifting import config, simulate
+from courselab.lab.codedeploy.traffic_shifting import config, simulate
 
 
 def test_canary_sends_ten_percent_for_five_minutes_then_everything() -> None:

@@ -18,7 +18,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 import courselab
-from courselab import event_triggers, schedules
+from courselab.lab.events import schedules
+from courselab.lab.events import targets as event_triggers
 from tests.conftest import CHAPTER_HANDLERS, create_on_demand_table, wait_until
 
 RECORDS = "records"

@@ -12,7 +12,8 @@ import boto3
 import pytest
 
 import courselab
-from courselab import lambda_runtime, xray_daemon
+from courselab.lab.awslambda import runtime as lambda_runtime
+from courselab.lab.xray import daemon as xray_daemon
 from tests.conftest import wait_until
 
 

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import courselab
-from courselab.xray_daemon import new_segment_id, new_trace_id
+from courselab.lab.xray.daemon import new_segment_id, new_trace_id
 
 
 def _put_trace(*, tier: str, amount: float, slow: float = 0.0, fault: bool = False) -> str:

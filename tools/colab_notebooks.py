@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from execute_notebooks import REPO, is_notebook, toc_files  # noqa: E402
 
-from courselab.sphinx_site import launch_links  # noqa: E402
+from courselab.book.site import launch_links  # noqa: E402
 
 #: What the lab needs beyond what Colab has; versions come from requirements.txt.
 LAB_PACKAGES = ("moto", "boto3", "botocore", "aws-sam-translator", "cfn-lint", "aws-xray-sdk", "flask", "flask-cors")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from courselab.lab import isolated_environment
+from courselab.lab.server import isolated_environment
 
 REPO = Path(__file__).resolve().parents[1]
 #: jupyter-cache's name for myst-nb's MyST markdown reader: the build reads (and hashes) notebooks with it too.

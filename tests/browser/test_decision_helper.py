@@ -1,7 +1,7 @@
 """The decision helper on the built site: works offline, by mouse and by keyboard, and is announced.
 
 Every page that carries a helper is tested; the expected verdicts come from
-``courselab.decision_helper`` reading the same data the page carries, so the browser's rule
+``courselab.book.decision_helper`` reading the same data the page carries, so the browser's rule
 (helper.js) is held equal to Python's.
 """
 
@@ -12,7 +12,7 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
-from courselab.decision_helper import Helper
+from courselab.book.decision_helper import Helper
 from tests.browser.conftest import Visit, html_pages, require_site, site_dir
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from courselab.quiz import scoring
+from courselab.book.quiz import scoring
 from tests.browser.conftest import Visit, require_site
 from tests.browser.test_quizzes import fill, norm, wrong_answer
 

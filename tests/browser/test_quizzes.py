@@ -1,6 +1,6 @@
 """Every quiz on every page of the built site works offline, by mouse and by keyboard alone.
 
-The expected feedback comes from ``courselab.quiz.scoring`` run on the same question data the
+The expected feedback comes from ``courselab.book.quiz.scoring`` run on the same question data the
 page carries, so these tests also hold the browser's checking (quiz.js) equal to Python's.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page
 
-from courselab.quiz import scoring
+from courselab.book.quiz import scoring
 from tests.browser.conftest import Visit, require_site
 
 FOCUSABLE_LIMIT = 400

@@ -1,0 +1,134 @@
+"""Which execution environment serves a request: warm reuse, scale-out and concurrency limits.
+
+A request first counts against its function's reserved concurrency, or else against the account's
+unreserved pool (``ACCOUNT_CONCURRENCY`` less every reservation, per account); past either limit
+Lambda throttles with ``TooManyRequestsException`` and the ``Reason``
+``ReservedFunctionConcurrentInvocationLimitExceeded`` or ``ConcurrentInvocationLimitExceeded``
+(https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html). It then takes the most
+recently used idle environment of the same spec (code and configuration), or none, and the runtime
+starts a new one: a cold start. An environment that broke, or whose function changed, is retired;
+idle ones are retired after ``IDLE_SECONDS``. Nothing here knows what an environment is, so every
+runtime shares it (LocalStack calls this part of its Lambda service "assignment").
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from courselab.lab import scheduler
+from courselab.lab.awslambda import runtime
+from courselab.lab.awslambda.errors import TooManyRequestsException
+from courselab.lab.awslambda.runtime import FunctionSpec
+
+
+class Environment(Protocol):
+    spec: FunctionSpec
+    last_used: float
+
+    @property
+    def alive(self) -> bool: ...
+
+
+E = TypeVar("E", bound=Environment)
+
+
+@dataclass
+class Pool(Generic[E]):
+    """One function's environments and requests in flight."""
+
+    idle: list[E] = field(default_factory=list)
+    in_flight: int = 0
+    reserved: int | None = None
+
+
+class Assignment(Generic[E]):
+    """Every function's pool; ``retire`` shuts an environment down (in the background)."""
+
+    def __init__(self, retire: Callable[[E], Any]) -> None:
+        self._shutdown = retire
+        self._pools: dict[str, Pool[E]] = {}
+        self._busy: set[E] = set()
+        self._lock = threading.Lock()
+
+    def acquire(self, spec: FunctionSpec, reserved: int | None) -> tuple[Pool[E], E | None]:
+        """Count the request in, and hand back its pool and a warm environment if one is idle."""
+        with self._lock:
+            pool = self._pools.setdefault(spec.function_arn, Pool())
+            pool.reserved = reserved
+            if reserved is not None:
+                if pool.in_flight >= reserved:
+                    raise TooManyRequestsException("ReservedFunctionConcurrentInvocationLimitExceeded")
+            else:
+                account = spec.function_arn.split(":")[3:5]
+                same_account = [p for arn, p in self._pools.items() if arn.split(":")[3:5] == account]
+                unreserved = runtime.ACCOUNT_CONCURRENCY - sum(p.reserved or 0 for p in same_account)
+                used = sum(p.in_flight for p in same_account if p.reserved is None)
+                if used >= unreserved:
+                    raise TooManyRequestsException("ConcurrentInvocationLimitExceeded")
+            pool.in_flight += 1
+            while pool.idle:
+                env = pool.idle.pop()  # most recently used first, like AWS keeps the warmest
+                if env.spec == spec and env.alive:
+                    self._busy.add(env)
+                    return pool, env
+                self._retire(env)
+            return pool, None
+
+    def started(self, env: E) -> None:
+        """A new environment now serves a request of this assignment."""
+        with self._lock:
+            self._busy.add(env)
+
+    def release(self, pool: Pool[E], env: E | None, healthy: bool) -> None:
+        """Count the request out; keep its environment warm unless it broke or the lab was reset meanwhile."""
+        with self._lock:
+            pool.in_flight -= 1
+            if env is None:
+                return
+            self._busy.discard(env)
+            env.last_used = time.monotonic()
+            current = self._pools.get(env.spec.function_arn) is pool
+            if healthy and env.alive and current:
+                pool.idle.append(env)
+            else:
+                self._retire(env)
+            self._reap_idle()
+
+    def _retire(self, env: E) -> None:
+        jobs = scheduler.running()
+        if jobs is None:
+            self._shutdown(env)
+        else:
+            jobs.submit(self._shutdown, env, name="lambda-retire-environment", persistent=True)
+
+    def _reap_idle(self) -> None:
+        limit = time.monotonic() - runtime.IDLE_SECONDS
+        for pool in self._pools.values():
+            for env in [e for e in pool.idle if e.last_used < limit]:
+                pool.idle.remove(env)
+                self._retire(env)
+
+    def retire_function(self, function_arn: str) -> None:
+        """DeleteFunction: its idle environments stop now, busy ones when their request ends."""
+        with self._lock:
+            pool = self._pools.pop(function_arn, None)
+            for env in pool.idle if pool else []:
+                self._retire(env)
+
+    def environments(self) -> list[tuple[E, str]]:
+        """Every live environment with its state, ``idle`` or ``busy``."""
+        with self._lock:
+            idle = [(env, "idle") for pool in self._pools.values() for env in pool.idle]
+            return idle + [(env, "busy") for env in self._busy]
+
+    def clear(self) -> list[E]:
+        """Forget every pool (a reset); returns the environments the caller must shut down."""
+        with self._lock:
+            envs = [e for p in self._pools.values() for e in p.idle] + list(self._busy)
+            self._pools.clear()
+            self._busy.clear()
+            return envs

@@ -1,0 +1,89 @@
+"""What the lab changes in moto's Lambda service: every Invoke goes to real execution environments.
+
+Stock moto runs handlers in Docker or answers with a canned string. Here
+``LambdaFunction.invoke`` (which the Invoke API and moto's own triggers call) is replaced:
+``RequestResponse`` runs the handler now in the lab's runtime (:mod:`courselab.lab.awslambda.runtime`),
+``Event`` queues it in :mod:`courselab.lab.awslambda.async_invoke`, ``DryRun`` only checks. Moto
+also forgets a function's ``DeadLetterConfig``; the lab keeps it, since asynchronous failures are
+delivered there. A deleted function's environments go with it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from courselab.lab.awslambda import async_invoke, runtime
+from courselab.lab.awslambda.errors import InvalidRequestContentException
+from courselab.lab.patching import Patches
+
+patches = Patches(__name__)
+_MODELS = "moto.awslambda.models"
+
+
+def _header(headers: Any, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+@patches.replace(f"{_MODELS}:LambdaFunction.invoke")
+def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+    """Run the request: now (``RequestResponse``), later (``Event``) or not at all (``DryRun``)."""
+    text = body.decode() if isinstance(body, bytes) else (body or "")
+    if not text.strip():
+        text = "{}"
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        raise InvalidRequestContentException(f"Could not parse request body into json: {exc}") from None
+    invocation_type = _header(request_headers, "x-amz-invocation-type") or "RequestResponse"
+    if invocation_type == "DryRun":
+        return b""
+    if invocation_type == "Event":
+        response_headers["x-amz-request-id"] = async_invoke.current().submit(self, text, str(self.version))
+        return b""
+    client_context = _header(request_headers, "x-amz-client-context")
+    # A caller's X-Ray trace header (X-Amzn-Trace-Id) becomes the handler's _X_AMZN_TRACE_ID.
+    trace_id = _header(request_headers, "x-amzn-trace-id")
+    result = runtime.current().invoke(self, text, client_context=client_context, trace_id=trace_id)
+    response_headers["x-amz-executed-version"] = str(self.version)
+    response_headers["x-amz-request-id"] = result.request_id
+    if result.function_error:
+        response_headers["x-amz-function-error"] = result.function_error
+    response_headers["x-amz-log-result"] = result.log_tail_b64
+    return result.payload
+
+
+# -- DeadLetterConfig, which moto drops ------------------------------------------------------------
+
+
+@patches.wrap(f"{_MODELS}:LambdaFunction.__init__")
+def init(original: Any, self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kw: Any) -> None:
+    original(self, account_id, spec, *args, **kw)
+    self.dead_letter_config = spec.get("DeadLetterConfig") or {}
+
+
+@patches.wrap(f"{_MODELS}:LambdaFunction.update_configuration")
+def update_configuration(original: Any, self: Any, updates: dict[str, Any]) -> dict[str, Any]:
+    if "DeadLetterConfig" in updates:
+        self.dead_letter_config = updates["DeadLetterConfig"] or {}
+    return original(self, updates)
+
+
+@patches.wrap(f"{_MODELS}:LambdaFunction.get_configuration")
+def get_configuration(original: Any, self: Any, *args: Any, **kw: Any) -> dict[str, Any]:
+    config = original(self, *args, **kw)
+    if getattr(self, "dead_letter_config", None):
+        config["DeadLetterConfig"] = self.dead_letter_config
+    return config
+
+
+@patches.wrap(f"{_MODELS}:LambdaBackend.delete_function")
+def delete_function(original: Any, self: Any, function_name: str, qualifier: str | None = None) -> None:
+    """A deleted function's environments go with it: a new function of the same name starts cold, as on AWS."""
+    arn = self.get_function(function_name).function_arn if qualifier is None else None
+    original(self, function_name, qualifier)
+    if arn is not None:
+        runtime.current().retire_function(arn.split(":$LATEST")[0])

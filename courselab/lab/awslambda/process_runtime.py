@@ -1,0 +1,204 @@
+"""The lab's Lambda runtime on a machine with processes: one local process per execution environment.
+
+:class:`ProcessRuntime` implements :class:`courselab.lab.awslambda.runtime.LambdaRuntime` with the
+environments of :mod:`courselab.lab.awslambda.environments`, handed out by
+:mod:`courselab.lab.awslambda.assignment` (warm reuse, scale-out, concurrency and throttling).
+A request's deadline is the function's timeout: past it the environment is killed and the caller
+gets ``Sandbox.Timedout``, as AWS resets an environment after a timeout.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from courselab.lab.awslambda.assignment import Assignment
+from courselab.lab.awslambda.environments import ExecutionEnvironment
+from courselab.lab.awslambda.runtime import (
+    FunctionSpec,
+    InvokeResult,
+    LambdaRuntime,
+    error_log,
+    iso_now,
+    report_line,
+    trace_header,
+    write_logs,
+)
+
+
+class ProcessRuntime(LambdaRuntime):
+    """All execution environments of the lab as local processes."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self._work_dir = Path(tempfile.mkdtemp(prefix="courselab-lambda-"))
+        self._code_dirs: dict[str, Path] = {}
+        self._lock = threading.Lock()
+        self.assignment: Assignment[ExecutionEnvironment] = Assignment(retire=ExecutionEnvironment.shutdown)
+
+    def _code_dir(self, fn: Any, spec: FunctionSpec) -> Path:
+        """The unzipped deployment package, shared by every environment of that code (like /var/task)."""
+        with self._lock:
+            if spec.code_sha256 not in self._code_dirs:
+                target = self._work_dir / f"code-{spec.code_sha256[:16]}"
+                target.mkdir(exist_ok=True)
+                try:
+                    with zipfile.ZipFile(io.BytesIO(fn.code_bytes or b"")) as archive:
+                        archive.extractall(target)
+                except zipfile.BadZipFile:
+                    pass  # an empty folder: the import of the handler fails as it would on AWS
+                self._code_dirs[spec.code_sha256] = target
+            return self._code_dirs[spec.code_sha256]
+
+    def invoke(
+        self, fn: Any, event: str, *, client_context: str | None = None, trace_id: str | None = None
+    ) -> InvokeResult:
+        """Run one synchronous request of moto function ``fn`` with JSON text ``event``."""
+        spec = FunctionSpec.of(fn)
+        reserved = None if fn.reserved_concurrency is None else int(fn.reserved_concurrency)
+        request_id = str(uuid.uuid4())
+        if not spec.runtime.startswith("python"):
+            return self._unsupported_runtime(spec, request_id)
+        pool, env = self.assignment.acquire(spec, reserved)
+        cold = env is None
+        healthy = False
+        try:
+            if env is None:
+                env = ExecutionEnvironment(spec, self._code_dir(fn, spec), self._work_dir, self.endpoint)
+                self.assignment.started(env)
+                env.wait_ready()
+            result = self._run(env, spec, request_id, event, cold, client_context, trace_id)
+            healthy = result.function_error is None or env.alive
+            write_logs(fn, spec.log_group, env.log_stream, result.log_text, stream_known=env.stream_created)
+            env.stream_created = True
+            return result
+        finally:
+            self.assignment.release(pool, env, healthy)
+
+    def _run(
+        self,
+        env: ExecutionEnvironment,
+        spec: FunctionSpec,
+        request_id: str,
+        event: str,
+        cold: bool,
+        client_context: str | None,
+        trace_id: str | None,
+    ) -> InvokeResult:
+        started = time.time()
+        lines = [f"START RequestId: {request_id} Version: {spec.version}\n"]
+        reply: dict[str, Any] | None
+        if env.init_error is not None:
+            lines.append(env.read_new_output())
+            error = dict(env.init_error, requestId=request_id)
+            lines.append(f"[ERROR] {error['errorType']}: {error['errorMessage']}\n")
+            reply = {
+                "error": error,
+                "duration_ms": (time.time() - started) * 1000,
+                "max_memory_mb": 0,
+            }
+        else:
+            env.channel.send(
+                {
+                    "request_id": request_id,
+                    "event": event,
+                    "deadline_ms": started * 1000 + spec.timeout * 1000,
+                    "invoked_function_arn": spec.function_arn,
+                    "client_context": client_context,
+                    "trace_id": trace_id or trace_header(spec),
+                }
+            )
+            try:
+                reply = env.channel.receive(spec.timeout)
+            except TimeoutError:
+                message = f"Task timed out after {spec.timeout:.2f} seconds"
+                env.kill()  # AWS resets the environment after a timeout
+                lines.append(env.read_new_output())
+                lines.append(f"{iso_now()} {request_id} {message}\n")
+                reply = {
+                    "error": {
+                        "errorType": "Sandbox.Timedout",
+                        "errorMessage": f"RequestId: {request_id} Error: {message}",
+                    },
+                    "duration_ms": spec.timeout * 1000.0,
+                    "max_memory_mb": 0,
+                }
+            else:
+                if reply is None:  # the process ended mid-request (sys.exit, os._exit, a crash)
+                    env.process.wait()
+                    reason = f"Runtime exited with error: {env.exit_description()}"
+                    lines.append(env.read_new_output())
+                    lines.append(f"RequestId: {request_id} Error: {reason}\nRuntime.ExitError\n")
+                    reply = {
+                        "error": {
+                            "errorType": "Runtime.ExitError",
+                            "errorMessage": f"RequestId: {request_id} Error: {reason}",
+                        },
+                        "duration_ms": (time.time() - started) * 1000,
+                        "max_memory_mb": 0,
+                    }
+                else:
+                    lines.append(env.read_new_output())
+                    if "error" in reply:
+                        lines.append(error_log(reply["error"]))
+        env.requests_served += 1
+        duration = float(reply["duration_ms"])
+        init_ms = env.init_ms if cold else None
+        report = report_line(request_id, duration, spec.memory_size, reply["max_memory_mb"], init_ms)
+        lines.append(f"END RequestId: {request_id}\n{report}\n")
+        error = reply.get("error")
+        payload = json.dumps(error) if error else reply["payload"]
+        return InvokeResult(
+            request_id=request_id,
+            payload=payload.encode(),
+            function_error="Unhandled" if error else None,
+            log_text="".join(lines),
+            cold_start=cold,
+            environment_id=env.id,
+            duration_ms=duration,
+        )
+
+    def _unsupported_runtime(self, spec: FunctionSpec, request_id: str) -> InvokeResult:
+        error = {
+            "errorType": "Runtime.InvalidEntrypoint",
+            "errorMessage": f"The course lab runs Python handlers only, not runtime {spec.runtime!r}.",
+            "requestId": request_id,
+        }
+        return InvokeResult(request_id, json.dumps(error).encode(), "Unhandled", "", False, "", 0.0)
+
+    def retire_function(self, function_arn: str) -> None:
+        self.assignment.retire_function(function_arn)
+
+    def environments(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "function": env.spec.function_name,
+                "environment": env.id,
+                "state": state,
+                "requests": env.requests_served,
+                "pid": env.process.pid,
+            }
+            for env, state in self.assignment.environments()
+        ]
+
+    def reset(self) -> None:
+        envs = self.assignment.clear()
+        with self._lock:
+            self._code_dirs.clear()
+            # Requests still running keep the old folder; new ones unzip into a fresh one.
+            old_work_dir, self._work_dir = self._work_dir, Path(tempfile.mkdtemp(prefix="courselab-lambda-"))
+        for env in envs:
+            env.shutdown()
+        shutil.rmtree(old_work_dir, ignore_errors=True)
+
+    def close(self) -> None:
+        self.reset()
+        shutil.rmtree(self._work_dir, ignore_errors=True)
