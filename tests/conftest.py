@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 import courselab
+from courselab import paths
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +31,12 @@ def lab(_lab_session: courselab.Lab) -> courselab.Lab:
     return _lab_session
 
 
-HANDLERS = Path(__file__).parent / "handlers"
-CHAPTER_HANDLERS = Path(__file__).resolve().parent.parent / "chapters" / "serverless" / "handlers"
+#: The test suite's own files: handlers for test functions, scripts, fixtures.
+TESTS = Path(__file__).resolve().parent
+HANDLERS = TESTS / "handlers"
+SCRIPTS = TESTS / "scripts"
+FIXTURES = TESTS / "fixtures"
+CHAPTER_HANDLERS = paths.CHAPTERS / "serverless" / "handlers"
 
 
 def create_on_demand_table(name: str, key: str = "id") -> None:

@@ -18,9 +18,10 @@ import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from courselab import paths
 from courselab.lab.server import isolated_environment
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.REPO_ROOT
 NOTEBOOK_DIRS = ("chapters", "exercises")
 CELL_TIMEOUT_S = 300  # the same per-cell limit as `execute.timeout` in _config.yml
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from courselab import paths
+
+REPO = paths.REPO_ROOT
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.y*ml"))
 
 

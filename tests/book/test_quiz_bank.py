@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from courselab import paths
 from courselab.book.quiz import BankError, load_all_banks, load_bank, show
 from courselab.book.quiz.bank import banks_dir
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = paths.REPO_ROOT
 
 GOOD = {
     "bank": "demo",

@@ -10,9 +10,10 @@ import nbformat
 import pytest
 from sphinx.errors import ConfigError
 
+from courselab import paths
 from courselab.book.site import fix_theme_html, launch_links
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = paths.REPO_ROOT
 
 
 def test_launch_links_for_a_chapter() -> None:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from courselab import paths
 from courselab.book import decision_helper
 from courselab.book.decision_helper import HelperError
 
-FARGATE_OR_EC2 = Path(__file__).resolve().parents[1] / "chapters" / "containers" / "data" / "fargate-or-ec2.yml"
+FARGATE_OR_EC2 = paths.CHAPTERS / "containers" / "data" / "fargate-or-ec2.yml"
 
 
 def test_fargate_or_ec2_rule() -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures" / "submissions"
+from tests import conftest
+
+FIXTURES = conftest.FIXTURES / "submissions"
 TIMEOUT_S = 60  # the endless loop is killed after this; every honest run here takes ~5-20 s
 
 # file: (exercise, score, max_score, words the feedback must contain)
