@@ -307,9 +307,11 @@ class ControlApi:
             except (ValueError, LookupError, TypeError) as error:
                 return _json(start_response, {"error": str(error)}, "400 Bad Request")
         if path == "/_courselab/lambda/environments":
-            from courselab.lab.awslambda import service as lambda_service
+            from courselab.lab.awslambda import runtime
 
-            return _json(start_response, {"environments": lambda_service.runtime().environments()})
+            return _json(start_response, {"environments": runtime.current().environments()})
+        if path == "/_courselab/extensions":
+            return _json(start_response, {"installed": registry.installed()})
         return self.app(environ, start_response)
 
 
