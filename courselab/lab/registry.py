@@ -75,6 +75,12 @@ EXTENSIONS: tuple[Extension, ...] = (
         provider="courselab.realaws.tags",
     ),
     Extension(
+        "iam",
+        START,
+        "AWS managed policies (arn:aws:iam::aws:policy/...) exist when a call names them",
+        patches=f"{_L}.iam.patches",
+    ),
+    Extension(
         "awslambda",
         START,
         "Invoke runs the handler in execution environments; async queue, retries, destinations",
@@ -136,7 +142,6 @@ EXTENSIONS: tuple[Extension, ...] = (
         FIRST_REQUEST,
         "the SAM transform, and the resource types SAM generates",
         patches=f"{_L}.cloudformation.patches",
-        provider=f"{_L}.cloudformation.provider",
         requires=("awslambda",),
         services=("cloudformation",),
     ),
@@ -163,7 +168,6 @@ EXTENSIONS: tuple[Extension, ...] = (
         FIRST_REQUEST,
         "image digests and immutable tags as ECR computes them; lifecycle policy previews",
         patches=f"{_L}.ecr.patches",
-        provider=f"{_L}.ecr.provider",
         services=("ecr",),
     ),
 )

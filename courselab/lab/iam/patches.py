@@ -1,0 +1,64 @@
+"""IAM backend methods that name a policy by ARN first make an AWS managed policy exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from courselab.lab.iam import managed_policies
+from courselab.lab.patching import Patches
+
+patches = Patches(__name__)
+_BACKEND = "moto.iam.models:IAMBackend"
+
+
+def _policy_arn_first(method: str) -> None:
+    @patches.wrap(f"{_BACKEND}.{method}")
+    def wrapper(original: Any, self: Any, policy_arn: str, *args: Any, **kwargs: Any) -> Any:
+        managed_policies.ensure(self, policy_arn)
+        return original(self, policy_arn, *args, **kwargs)
+
+    wrapper.__name__ = method
+
+
+for _method in (
+    "attach_role_policy",
+    "detach_role_policy",
+    "attach_group_policy",
+    "detach_group_policy",
+    "attach_user_policy",
+    "detach_user_policy",
+    "get_policy",
+    "get_policy_version",
+    "list_policy_versions",
+):
+    _policy_arn_first(_method)
+
+
+@patches.wrap(f"{_BACKEND}.list_policies")
+def list_policies(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+    """``Scope`` ``AWS`` and ``All`` (the default) list AWS's managed policies too."""
+    scope = kwargs.get("scope", args[4] if len(args) > 4 else "All")
+    if scope in ("AWS", "All", None):
+        managed_policies.ensure_all(self)
+    return original(self, *args, **kwargs)
+
+
+@patches.wrap("moto.iam.models:Role.create_from_cloudformation_json")
+def role_from_cloudformation(
+    original: Any,
+    cls: Any,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> Any:
+    """``AWS::IAM::Role`` with ``ManagedPolicyArns`` attaches them (moto drops the property)."""
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import get_partition
+
+    role = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    backend = iam_backends[account_id][get_partition(region_name)]
+    for arn in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns") or []:
+        backend.attach_role_policy(arn, role.name)
+    return role
