@@ -35,3 +35,12 @@ class InvalidRequestContentException(JsonRESTError):
 
     def __init__(self, message: str) -> None:
         super().__init__("InvalidRequestContentException", message)
+
+
+class RequestEntityTooLargeException(JsonRESTError):
+    """HTTP 413: the invocation payload is over the quota for its invocation type."""
+
+    code = 413
+
+    def __init__(self, message: str) -> None:
+        super().__init__("RequestEntityTooLargeException", message)

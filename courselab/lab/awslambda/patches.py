@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from courselab.lab.awslambda import async_invoke, runtime
+from courselab.lab.awslambda import async_invoke, runtime, versions
 from courselab.lab.awslambda.errors import InvalidRequestContentException
 from courselab.lab.patching import Patches
 
@@ -54,6 +54,50 @@ def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) ->
         response_headers["x-amz-function-error"] = result.function_error
     response_headers["x-amz-log-result"] = result.log_tail_b64
     return result.payload
+
+
+# -- the Invoke API: Qualifier, quotas, alias routing ----------------------------------------------
+
+
+@patches.replace("moto.awslambda.responses:LambdaResponse.invoke")
+def invoke_api(self: Any) -> tuple[int, dict[str, str], bytes]:
+    """``POST /2015-03-31/functions/{name}/invocations``, reading ``Qualifier`` as boto3 sends it."""
+    from urllib.parse import unquote
+
+    response_headers: dict[str, str] = {}
+    function_name = unquote(self.path.rsplit("/", 2)[-2])
+    qualifier = (self.querystring.get("Qualifier") or [None])[0]
+    invocation_type = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+    versions.check_payload(self.body, invocation_type)
+    payload = self.backend.invoke(function_name, qualifier, self.body, self.headers, response_headers)
+    response_headers["content-type"] = "application/json"
+    if invocation_type in ("Event", "DryRun"):
+        status = 202 if invocation_type == "Event" else 204
+        response_headers["status"] = str(status)  # moto's server takes the status from this header
+        return status, response_headers, payload
+    if len(payload) > versions.SYNC_PAYLOAD_BYTES:
+        response_headers["x-amz-function-error"] = "Unhandled"
+        payload = json.dumps(
+            {
+                "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+        ).encode()
+        response_headers["Content-Length"] = str(len(payload))
+    if self.headers.get("X-Amz-Log-Type") != "Tail":
+        response_headers.pop("x-amz-log-result", None)
+    return 200, response_headers, payload
+
+
+@patches.replace(f"{_MODELS}:LambdaBackend.invoke")
+def backend_invoke(
+    self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+) -> bytes:
+    """Every invoke (the API, API Gateway, triggers) runs the version its qualifier and alias routing pick."""
+    fn = versions.resolve(self, function_name, qualifier)
+    payload = fn.invoke(body, headers, response_headers)
+    response_headers["Content-Length"] = str(len(payload))
+    return payload
 
 
 # -- DeadLetterConfig, which moto drops ------------------------------------------------------------
