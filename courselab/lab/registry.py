@@ -81,6 +81,13 @@ EXTENSIONS: tuple[Extension, ...] = (
         patches=f"{_L}.iam.patches",
     ),
     Extension(
+        "sqs",
+        START,
+        "dead-letter queue redrive: StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask",
+        patches=f"{_L}.sqs.patches",
+        provider=f"{_L}.sqs.provider",
+    ),
+    Extension(
         "awslambda",
         START,
         "Invoke runs the handler in execution environments; async queue, retries, destinations",
