@@ -3,7 +3,8 @@
 Stock moto stores a repository's lifecycle policy and never applies it, and has no
 ``StartLifecyclePolicyPreview``/``GetLifecyclePolicyPreview``. :func:`evaluate` applies AWS's
 evaluation rules (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html)
-to a list of images, and :func:`install` adds the two preview operations to the lab:
+to a list of images, and :mod:`courselab.lab.ecr.patches` adds the two preview operations to the
+lab's ECR (:func:`preview_results` is what ``GetLifecyclePolicyPreview`` answers):
 
 * rules run in ``rulePriority`` order, lowest first; an image is expired by one rule at most;
 * an image selected by a higher-priority rule's tag filter is never expired by a lower-priority
@@ -15,9 +16,9 @@ to a list of images, and :func:`install` adds the two preview operations to the 
   ``days`` ago; older images always go first.
 
 Lab differences: the preview is computed at once (``StartLifecyclePolicyPreview`` answers
-``IN_PROGRESS``, the next ``GetLifecyclePolicyPreview`` ``COMPLETE``); the policy itself is
-never applied (AWS expires images within 24 hours of their becoming eligible); rules on
-``sinceImagePulled``/archival are not evaluated.
+``IN_PROGRESS``, the next ``GetLifecyclePolicyPreview`` ``COMPLETE``, evaluated against the
+repository's images at that moment); the policy itself is never applied (AWS expires images within
+24 hours of their becoming eligible); rules on ``sinceImagePulled``/archival are not evaluated.
 """
 
 from __future__ import annotations
@@ -25,16 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-
-_lock = threading.Lock()
-_installed = False
-_originals: dict[str, Any] = {}
-#: (account, region, registry, repository) → the policy text of the last preview started.
-_previews: dict[tuple[str, str, str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -162,83 +156,16 @@ def images_of(repository: Any) -> list[ImageInfo]:
     return list(by_digest.values())
 
 
-def install() -> None:
-    """Add StartLifecyclePolicyPreview and GetLifecyclePolicyPreview to moto's ECR (idempotent)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        from moto.ecr.responses import ECRResponse
-
-        ECRResponse.start_lifecycle_policy_preview = _start_preview
-        ECRResponse.get_lifecycle_policy_preview = _get_preview
-        _installed = True
+def check(policy: str) -> None:
+    """Raise :class:`LifecyclePolicyError` for a policy AWS would reject."""
+    _rules(policy)
 
 
-def reset() -> None:
-    with _lock:
-        _previews.clear()
+def preview_results(repository: Any, policy: str, tag_status: str | None = None) -> list[dict[str, Any]]:
+    """``GetLifecyclePolicyPreview``'s ``previewResults`` for a moto repository, oldest first.
 
-
-def stop() -> None:
-    global _installed
-    reset()
-    with _lock:
-        if not _installed:
-            return
-        from moto.ecr.responses import ECRResponse
-
-        del ECRResponse.start_lifecycle_policy_preview
-        del ECRResponse.get_lifecycle_policy_preview
-        _installed = False
-
-
-def _invalid(message: str) -> Exception:
-    from moto.ecr.exceptions import InvalidParameterException
-
-    return InvalidParameterException(
-        "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: "
-        f"'Lifecycle policy validation failure: {message}'"
-    )
-
-
-def _start_preview(self: Any) -> Any:
-    from moto.core.responses import ActionResult
-    from moto.ecr.exceptions import LifecyclePolicyNotFoundException
-
-    name = self._get_param("repositoryName")
-    repo = self.ecr_backend._get_repository(name, self._get_param("registryId"))
-    text = self._get_param("lifecyclePolicyText") or repo.lifecycle_policy
-    if not text:
-        raise LifecyclePolicyNotFoundException(name, repo.registry_id)
-    try:
-        _rules(text)
-    except LifecyclePolicyError as error:
-        raise _invalid(str(error)) from error
-    with _lock:
-        _previews[(self.current_account, self.region, repo.registry_id, name)] = text
-    return ActionResult(
-        {"registryId": repo.registry_id, "repositoryName": name, "lifecyclePolicyText": text, "status": "IN_PROGRESS"}
-    )
-
-
-def _get_preview(self: Any) -> Any:
-    from moto.core.responses import ActionResult
-
-    name = self._get_param("repositoryName")
-    repo = self.ecr_backend._get_repository(name, self._get_param("registryId"))
-    with _lock:
-        text = _previews.get((self.current_account, self.region, repo.registry_id, name))
-    if text is None:
-        from moto.core.exceptions import ServiceException
-
-        class LifecyclePolicyPreviewNotFoundException(ServiceException):
-            code = "LifecyclePolicyPreviewNotFoundException"
-
-        raise LifecyclePolicyPreviewNotFoundException(
-            f"There is no lifecycle policy preview for the repository with name '{name}' "
-            f"in the registry with id '{repo.registry_id}': call StartLifecyclePolicyPreview first"
-        )
+    ``tag_status`` is the request's ``filter.tagStatus``: ``TAGGED``, ``UNTAGGED`` or None (all).
+    """
     results = [
         {
             "imageTags": list(expiry.image.tags),
@@ -247,20 +174,10 @@ def _get_preview(self: Any) -> Any:
             "action": {"type": "EXPIRE"},
             "appliedRulePriority": expiry.rule_priority,
         }
-        for expiry in evaluate(images_of(repo), text)
+        for expiry in evaluate(images_of(repository), policy)
     ]
-    wanted = self._get_param("filter") or {}
-    if wanted.get("tagStatus") == "TAGGED":
+    if tag_status == "TAGGED":
         results = [r for r in results if r["imageTags"]]
-    elif wanted.get("tagStatus") == "UNTAGGED":
+    elif tag_status == "UNTAGGED":
         results = [r for r in results if not r["imageTags"]]
-    return ActionResult(
-        {
-            "registryId": repo.registry_id,
-            "repositoryName": name,
-            "lifecyclePolicyText": text,
-            "status": "COMPLETE",
-            "previewResults": results,
-            "summary": {"expiringImageTotalCount": len(results)},
-        }
-    )
+    return results

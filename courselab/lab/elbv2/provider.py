@@ -1,17 +1,57 @@
-"""TRANSITION: legacy life cycle."""
+"""The ALB extension's life cycle: listener servers and health checks on the lab's scheduler.
 
-from typing import Any
+One periodic job, every :data:`~courselab.lab.elbv2.health.HEALTH_INTERVAL_S` seconds, opens a
+server for each new ALB listener and closes those of deleted ones, then health-checks every target
+the listeners forward to. Each listener's server loop is a job of its own
+(:class:`courselab.lab.elbv2.listeners.ListenerServer`).
+"""
 
-from courselab.lab.elbv2 import listeners
+from __future__ import annotations
+
+from courselab.lab.elbv2 import health, listeners
+from courselab.lab.registry import LabContext
+from courselab.lab.scheduler import Job, Scheduler
+
+_job: Job | None = None
+_scheduler: Scheduler | None = None
 
 
-def start(context: Any) -> None:
-    listeners.install()
+def start(context: LabContext) -> None:
+    global _job, _scheduler
+    assert context.scheduler is not None
+    _scheduler = context.scheduler
+    health.use(health.HealthChecks())
+    listeners.use(listeners.Listeners(context.scheduler))
+    _job = context.scheduler.call_every(health.HEALTH_INTERVAL_S, _pass, name="alb-listeners-and-health-checks")
+
+
+def _pass() -> None:
+    fleet, checks = listeners.running(), health.running()
+    if fleet is None or checks is None:
+        return
+    fleet.sync()
+    checks.check(fleet.used_target_groups())
 
 
 def reset() -> None:
-    listeners.reset()
+    """Close every listener's server and forget health states (moto forgets the load balancers)."""
+    if (fleet := listeners.running()) is not None:
+        fleet.reset()
+    if (checks := health.running()) is not None:
+        checks.clear()
 
 
 def stop() -> None:
-    listeners.stop()
+    global _job, _scheduler
+    job, jobs = _job, _scheduler
+    _job = _scheduler = None
+    if job is not None and jobs is not None:
+        job.cancel()
+        jobs.wait(job, 5.0)  # a pass under way finishes before the servers close
+    fleet, checks = listeners.running(), health.running()
+    listeners.use(None)
+    health.use(None)
+    if fleet is not None:
+        fleet.close()
+    if checks is not None:
+        checks.clear()

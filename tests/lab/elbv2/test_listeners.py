@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import boto3
 import pytest
 
+from courselab import paths
 from courselab.lab.elbv2 import listeners as alb_listener
+from courselab.lab.elbv2 import rules
 from tests.conftest import wait_until
 
-APP = str(Path(__file__).resolve().parent.parent / "chapters" / "containers" / "apps" / "web.py")
+APP = str(paths.CHAPTERS / "containers" / "apps" / "web.py")
 
 
 @pytest.fixture
@@ -181,7 +182,7 @@ def test_unhealthy_targets_are_reported_and_traffic_fails_open(alb) -> None:
 
 
 def test_pattern_matching() -> None:
-    assert alb_listener.matches_pattern("/api/*", "/api/orders/1", case_sensitive=True)
-    assert not alb_listener.matches_pattern("/api/*", "/API/orders", case_sensitive=True)
-    assert alb_listener.matches_pattern("*.example.com", "Shop.Example.com", case_sensitive=False)
-    assert alb_listener.matches_pattern("/img?.png", "/img1.png", case_sensitive=True)
+    assert rules.matches_pattern("/api/*", "/api/orders/1", case_sensitive=True)
+    assert not rules.matches_pattern("/api/*", "/API/orders", case_sensitive=True)
+    assert rules.matches_pattern("*.example.com", "Shop.Example.com", case_sensitive=False)
+    assert rules.matches_pattern("/img?.png", "/img1.png", case_sensitive=True)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import boto3
 import pytest
 
 import courselab
-from courselab.lab.ecs import scheduler as ecs_scheduler
+from courselab import paths
+from courselab.lab.ecs import deployments as ecs_scheduler  # the service scheduler's rules
+from courselab.lab.ecs import runs
 from tests.conftest import wait_until
 
-APP = str(Path(__file__).resolve().parent.parent / "chapters" / "containers" / "apps" / "web.py")
+APP = str(paths.CHAPTERS / "containers" / "apps" / "web.py")
 
 
 @pytest.fixture
@@ -184,7 +185,7 @@ def test_limits_and_threshold_follow_aws_rounding() -> None:
 def test_reset_stops_every_task_process(network) -> None:
     create_service(network, fargate_task_definition(1), count=2)
     wait_until(completed("1"), timeout=15)
-    processes = [c.process for run in ecs_scheduler._runs.values() for c in run.containers]
+    processes = [c.process for run in runs.current().all() for c in run.containers]
     assert processes and all(p.poll() is None for p in processes)
     courselab.reset()
     assert all(p.poll() is not None for p in processes)

@@ -1,0 +1,250 @@
+"""The ECS service scheduler's rules: desired count, rolling deployments and the circuit breaker.
+
+On AWS the service scheduler keeps ``desiredCount`` tasks RUNNING and replaces those that stop
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html). Stock moto stores
+services and runs nothing (a service never starts a task; ``update_service`` makes no rolling
+deployment). :func:`reconcile`, one pass over one service, does what AWS's scheduler does:
+
+* **Rolling updates.** A new task definition on ``update_service`` (or ``forceNewDeployment``)
+  makes a new PRIMARY deployment; the old one turns ACTIVE and is drained within
+  ``minimumHealthyPercent`` (rounded up) and ``maximumPercent`` (rounded down) of the desired count
+  (:func:`deployment_limits`,
+  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html). Tasks that
+  never ran are stopped first; a task behind a load balancer counts as healthy only once its targets
+  pass their health checks. When the new deployment has the desired count healthy and no old task
+  is left, it is COMPLETED and the service "has reached a steady state".
+* **Deployment circuit breaker** (``deploymentConfiguration.deploymentCircuitBreaker``): when the
+  new deployment's failed tasks reach the threshold, 0.5 × desired count bounded to 3..200
+  (:func:`circuit_breaker_threshold`), the deployment FAILS and, with ``rollback``, the last
+  COMPLETED deployment becomes PRIMARY again
+  (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+* **Service events**: "has started 1 tasks", "has stopped 1 running tasks", "deployment completed",
+  "has reached a steady state", as ``describe_services`` lists them (newest first, at most 100).
+
+Lab difference: the circuit breaker counts every failed task of the new deployment (AWS's two
+stages, tasks failing to start and tasks failing health checks, are not told apart).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from typing import Any
+
+from courselab.lab.ecs import targets
+from courselab.lab.ecs.events import deployment_event, now, steady_state_event, task_event
+from courselab.lab.ecs.runs import TaskRun, TaskRuns, service_key
+from courselab.lab.ecs.tasks import begin_stop, new_task_run
+
+
+def circuit_breaker_threshold(desired_count: int) -> int:
+    """AWS's failure threshold: 0.5 × desired count (rounded up), at least 3 and at most 200."""
+    return min(200, max(3, math.ceil(0.5 * desired_count)))
+
+
+def deployment_limits(desired_count: int, minimum_healthy_percent: int, maximum_percent: int) -> tuple[int, int]:
+    """(tasks that must stay RUNNING, tasks allowed RUNNING or PENDING) during a rolling update."""
+    lower = math.ceil(desired_count * minimum_healthy_percent / 100)
+    upper = math.floor(desired_count * maximum_percent / 100)
+    return lower, upper
+
+
+def deployment_config(service: Any) -> dict[str, Any]:
+    """The service's ``deploymentConfiguration`` with AWS's defaults filled in (kept on the service)."""
+    config = {"maximumPercent": 200, "minimumHealthyPercent": 100}
+    config.update(getattr(service, "deployment_configuration", None) or {})
+    config.setdefault("deploymentCircuitBreaker", {"enable": False, "rollback": False})
+    service.deployment_configuration = config
+    return config
+
+
+def new_deployment(service: Any, task_definition_arn: str) -> dict[str, Any]:
+    """A PRIMARY deployment of ``task_definition_arn``, IN_PROGRESS, in ``describe_services``'s shape."""
+    created = now()
+    deployment_id = f"ecs-svc/{random.randint(10**18, 10**19 - 1)}"
+    return {
+        "id": deployment_id,
+        "status": "PRIMARY",
+        "taskDefinition": task_definition_arn,
+        "desiredCount": service.desired_count,
+        "pendingCount": 0,
+        "runningCount": 0,
+        "failedTasks": 0,
+        "createdAt": created,
+        "updatedAt": created,
+        "launchType": service.launch_type,
+        "platformFamily": "EC2" if service.launch_type == "EC2" else "FARGATE",
+        "networkConfiguration": service.network_configuration or None,
+        "rolloutState": "IN_PROGRESS",
+        "rolloutStateReason": "ECS deployment in progress.",
+    }
+
+
+def service_event(service: Any, message: str) -> None:
+    service.events.insert(
+        0, {"id": str(uuid.uuid4()), "createdAt": now(), "message": f"(service {service.name}) {message}"}
+    )
+    del service.events[100:]
+
+
+def prepare(backend: Any, service: Any, events: list[dict[str, Any]]) -> None:
+    """First sight of a service: take over moto's single deployment."""
+    if getattr(service, "_courselab_ready", False):
+        return
+    service._courselab_ready = True
+    deployment_config(service)
+    if service.task_definition and service.deployment_controller.get("type", "ECS") == "ECS":
+        arn = backend.describe_task_definition(service.task_definition).arn
+        service.task_definition = arn
+        deployment = new_deployment(service, arn)
+        if service.deployments:
+            deployment["id"] = service.deployments[0]["id"]
+        service.deployments = [deployment]
+        events.append(
+            deployment_event(
+                backend, service, deployment, "SERVICE_DEPLOYMENT_IN_PROGRESS", "ECS deployment in progress."
+            )
+        )
+
+
+def reconcile(table: TaskRuns, backend: Any, service: Any, events: list[dict[str, Any]]) -> None:
+    """One pass of the service scheduler over one service."""
+    prepare(backend, service, events)
+    key = service_key(service)
+    runs = table.of_service(backend, key)
+    live = [r for r in runs if r.status != "STOPPED" and r.task.desired_status == "RUNNING"]
+    if service.status != "ACTIVE" or not service.deployments:
+        for run in live:
+            run.scheduler_stop = True
+            begin_stop(run, events, "Scaling activity initiated by (deployment deleted)", "ServiceSchedulerInitiated")
+        _count(service, runs)
+        return
+    config = deployment_config(service)
+    desired = int(service.desired_count or 0)
+    primary = service.deployments[0]
+    lower, upper = deployment_limits(desired, int(config["minimumHealthyPercent"]), int(config["maximumPercent"]))
+    by_deployment: dict[str, list[TaskRun]] = {}
+    for run in live:
+        by_deployment.setdefault(run.deployment_id, []).append(run)
+    new = by_deployment.get(primary["id"], [])
+    old = [r for r in live if r.deployment_id != primary["id"]]
+
+    # Scale in the primary deployment if it has more tasks than desired.
+    for run in sorted(new, key=lambda r: (r.status == "RUNNING", r.created))[: max(0, len(new) - desired)]:
+        run.scheduler_stop = True
+        begin_stop(
+            run, events, "Scaling activity initiated by (deployment " + primary["id"] + ")", "ServiceSchedulerInitiated"
+        )
+    new = [r for r in new if r.status not in ("STOPPING", "STOPPED")]
+
+    # Start new tasks within maximumPercent (a failed deployment launches nothing).
+    if primary["rolloutState"] != "FAILED":
+        room = max(0, upper - len(live)) if old else desired - len(new)
+        for _ in range(min(max(0, desired - len(new)), max(room, 0))):
+            run = new_task_run(backend, service, primary)
+            if run is None:
+                message = "was unable to place a task because no container instance met all of its requirements."
+                if not service.events or not service.events[0]["message"].endswith(message):
+                    service_event(service, message)
+                break
+            table.add(run)
+            service_event(service, f"has started 1 tasks: (task {run.task.id}).")
+            new.append(run)
+            live.append(run)
+            events.append(task_event(run))
+
+    # Stop old tasks while enough healthy ones remain (never-running ones first).
+    healthy = sum(1 for r in live if targets.healthy(r) and r.status != "STOPPING")
+    for run in sorted(old, key=lambda r: (targets.healthy(r), r.created)):
+        if run.status == "STOPPING":
+            continue
+        if targets.healthy(run):
+            if healthy - 1 < lower:
+                break
+            healthy -= 1
+        run.scheduler_stop = True
+        begin_stop(
+            run, events, f"Scaling activity initiated by (deployment {primary['id']})", "ServiceSchedulerInitiated"
+        )
+
+    # Completion of the rollout.
+    running_new = sum(1 for r in new if targets.healthy(r))
+    old_left = [r for r in table.of_service(backend, key) if r.deployment_id != primary["id"] and r.status != "STOPPED"]
+    if primary["rolloutState"] == "IN_PROGRESS" and running_new >= desired and not old_left:
+        primary["rolloutState"] = "COMPLETED"
+        primary["rolloutStateReason"] = f"ECS deployment {primary['id']} completed."
+        primary["updatedAt"] = now()
+        service.deployments = [primary]
+        service_event(service, f"(deployment {primary['id']}) deployment completed.")
+        service_event(service, "has reached a steady state.")
+        events.append(
+            deployment_event(backend, service, primary, "SERVICE_DEPLOYMENT_COMPLETED", primary["rolloutStateReason"])
+        )
+        events.append(steady_state_event(backend, service))
+    elif primary["rolloutState"] == "FAILED" and not [r for r in old_left if r.status != "STOPPED"]:
+        service.deployments = [d for d in service.deployments if d is primary or d["rolloutState"] != "FAILED"]
+    _count(service, runs)
+
+
+def _count(service: Any, runs: list[TaskRun]) -> None:
+    service.running_count = sum(1 for r in runs if r.status == "RUNNING")
+    service.pending_count = sum(1 for r in runs if r.status in ("PROVISIONING", "PENDING"))
+    for deployment in service.deployments:
+        mine = [r for r in runs if r.deployment_id == deployment["id"]]
+        deployment["runningCount"] = sum(1 for r in mine if r.status == "RUNNING")
+        deployment["pendingCount"] = sum(1 for r in mine if r.status in ("PROVISIONING", "PENDING"))
+        if deployment["status"] == "PRIMARY":
+            deployment["desiredCount"] = service.desired_count
+
+
+def task_failed(run: TaskRun, events: list[dict[str, Any]]) -> None:
+    """A task stopped without the scheduler asking: count it, and trip the circuit breaker."""
+    service = run.service
+    if service is None:
+        return
+    deployment = next((d for d in service.deployments if d["id"] == run.deployment_id), None)
+    if deployment is None:
+        return
+    deployment["failedTasks"] += 1
+    deployment["updatedAt"] = now()
+    service_event(service, f"has stopped 1 running tasks: (task {run.task.id}). Reason: {run.task.stopped_reason}")
+    breaker = deployment_config(service)["deploymentCircuitBreaker"]
+    threshold = circuit_breaker_threshold(int(service.desired_count or 0))
+    if not (
+        breaker.get("enable") and deployment["status"] == "PRIMARY" and deployment["rolloutState"] == "IN_PROGRESS"
+    ):
+        return
+    if deployment["failedTasks"] < threshold:
+        return
+    deployment["rolloutState"] = "FAILED"
+    deployment["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
+    service_event(service, f"(deployment {deployment['id']}) deployment failed: tasks failed to start.")
+    events.append(
+        deployment_event(
+            run.backend, service, deployment, "SERVICE_DEPLOYMENT_FAILED", deployment["rolloutStateReason"]
+        )
+    )
+    if not breaker.get("rollback"):
+        return
+    previous = next((d for d in service.deployments[1:] if d["rolloutState"] == "COMPLETED"), None)
+    if previous is None:
+        service_event(service, "deployment circuit breaker found no COMPLETED deployment to roll back to.")
+        return
+    deployment["status"] = "ACTIVE"
+    previous.update(
+        {
+            "status": "PRIMARY",
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": f"ECS deployment circuit breaker: rolling back to deploymentId {previous['id']}.",
+            "updatedAt": now(),
+        }
+    )
+    service.deployments = [previous] + [d for d in service.deployments if d is not previous]
+    service.task_definition = previous["taskDefinition"]
+    service_event(service, f"rolling back to deployment {previous['id']}.")
+    events.append(
+        deployment_event(
+            run.backend, service, previous, "SERVICE_DEPLOYMENT_IN_PROGRESS", previous["rolloutStateReason"]
+        )
+    )

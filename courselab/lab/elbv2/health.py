@@ -1,0 +1,138 @@
+"""ALB health checks: every target of a target group a listener forwards to is checked over HTTP.
+
+On AWS the load balancer sends each registered target ``GET {HealthCheckPath}`` every
+``HealthCheckIntervalSeconds``; a target turns ``healthy`` after ``HealthyThresholdCount``
+successes in a row (it is ``initial`` until then) and ``unhealthy`` after
+``UnhealthyThresholdCount`` failures; ``Matcher.HttpCode`` (``200``, ``200,302``, ``200-299``)
+says which status codes succeed; a target of a group no listener uses is ``unused``
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+Stock moto checks nothing: ``describe_target_health`` says ``healthy`` for every target.
+
+The lab's :class:`HealthChecks` keeps those states per (target group, target id, port), and
+:mod:`courselab.lab.elbv2.patches` makes ``describe_target_health`` report them. The address a
+target is checked at comes from :mod:`courselab.lab.network` (an ECS task's loopback port).
+
+Lab differences: the lab checks every :data:`HEALTH_INTERVAL_S` seconds instead of
+``HealthCheckIntervalSeconds`` (5–300 s on AWS) and waits at most a second for an answer.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from courselab.lab import network
+
+#: How often the lab health-checks each target (AWS: HealthCheckIntervalSeconds, 30 s by default).
+HEALTH_INTERVAL_S = 0.2
+
+
+@dataclass
+class TargetHealth:
+    """What ``describe_target_health`` says about one target."""
+
+    state: str = "initial"
+    reason: str | None = "Elb.RegistrationInProgress"
+    description: str | None = "Target registration is in progress"
+    successes: int = 0
+    failures: int = 0
+
+
+class HealthChecks:
+    """The health of every checked target of the running lab."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._health: dict[tuple[str, str, int], TargetHealth] = {}
+
+    def record(self, target_group_arn: str, target_id: str, port: int) -> TargetHealth | None:
+        """A copy of the target's health, or None if no listener's health check has seen it."""
+        with self._lock:
+            health = self._health.get((target_group_arn, target_id, int(port)))
+            return replace(health) if health is not None else None
+
+    def state(self, target_group_arn: str, target_id: str, port: int) -> str:
+        health = self.record(target_group_arn, target_id, port)
+        return health.state if health is not None else "unused"
+
+    def forget(self, target_group_arn: str, target_id: str, port: int) -> None:
+        """A deregistered target: its next registration starts ``initial`` again."""
+        with self._lock:
+            self._health.pop((target_group_arn, target_id, int(port)), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._health.clear()
+
+    def check(self, groups: Iterable[Any]) -> None:
+        """One health check of every target of ``groups`` (moto target groups)."""
+        for group in groups:
+            for target in list(group.targets.values()):
+                key = (group.arn, target["Id"], int(target["Port"] or 0))
+                ok, reason, description = _check(group, target)
+                with self._lock:
+                    if target not in group.targets.values():
+                        continue  # deregistered while it was being checked
+                    health = self._health.setdefault(key, TargetHealth())
+                    if ok:
+                        health.successes, health.failures = health.successes + 1, 0
+                        if health.successes >= int(group.healthy_threshold_count):
+                            health.state, health.reason, health.description = "healthy", None, None
+                    else:
+                        health.successes, health.failures = 0, health.failures + 1
+                        if health.failures >= int(group.unhealthy_threshold_count):
+                            health.state, health.reason, health.description = "unhealthy", reason, description
+
+
+def _check(group: Any, target: dict[str, Any]) -> tuple[bool, str, str]:
+    """One ``GET {HealthCheckPath}``: (success, reason code, description)."""
+    port = target["Port"]
+    if group.health_check_port not in (None, "traffic-port"):
+        port = int(group.health_check_port)
+    host, local = network.address(target["Id"], int(port or 0))
+    path = group.health_check_path or "/"
+    timeout = min(float(group.health_check_timeout_seconds or 5), 1.0)
+    connection = http.client.HTTPConnection(host, local, timeout=timeout)
+    try:
+        connection.request("GET", path, headers={"User-Agent": "ELB-HealthChecker/2.0"})
+        status = connection.getresponse().status
+    except TimeoutError:
+        return False, "Target.Timeout", "Request timed out"
+    except OSError:
+        return False, "Target.FailedHealthChecks", "Health checks failed"
+    finally:
+        connection.close()
+    if code_matches((group.matcher or {}).get("HttpCode", "200"), status):
+        return True, "", ""
+    return False, "Target.ResponseCodeMismatch", f"Health checks failed with these codes: [{status}]"
+
+
+def code_matches(spec: str, status: int) -> bool:
+    """Whether ``status`` is one of a matcher's codes: ``200``, ``200,302`` or ``200-299``."""
+    for part in str(spec).split(","):
+        low, _, high = part.strip().partition("-")
+        if (int(low) <= status <= int(high)) if high else status == int(low):
+            return True
+    return False
+
+
+_current: HealthChecks | None = None
+
+
+def target_state(target_group_arn: str, target_id: str, port: int) -> str:
+    """``initial``, ``healthy``, ``unhealthy`` or ``unused``: what describe_target_health says."""
+    checks = _current
+    return checks.state(target_group_arn, target_id, port) if checks is not None else "unused"
+
+
+def running() -> HealthChecks | None:
+    """The running lab's health checks, or None (the ALB extension is not installed)."""
+    return _current
+
+
+def use(checks: HealthChecks | None) -> None:
+    global _current
+    _current = checks
