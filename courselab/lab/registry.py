@@ -88,6 +88,13 @@ EXTENSIONS: tuple[Extension, ...] = (
         provider=f"{_L}.sqs.provider",
     ),
     Extension(
+        "ec2",
+        START,
+        "instances put EC2 Instance State-change Notification events on EventBridge",
+        patches=f"{_L}.ec2.patches",
+        requires=("events",),
+    ),
+    Extension(
         "awslambda",
         START,
         "Invoke runs the handler in execution environments; async queue, retries, destinations",
