@@ -1,17 +1,26 @@
-"""TRANSITION: legacy life cycle, until the pollers run on the lab's scheduler."""
+"""The event source mappings' life cycle: the pollers' supervisor on the running lab's scheduler."""
 
-from typing import Any
+from __future__ import annotations
 
-from courselab.lab.awslambda.event_source_mapping import pollers
+from courselab.lab.awslambda.event_source_mapping import supervisor
+from courselab.lab.registry import LabContext
 
 
-def start(context: Any) -> None:
-    pollers.install()
+def start(context: LabContext) -> None:
+    assert context.scheduler is not None
+    pollers = supervisor.Supervisor(context.scheduler)
+    supervisor.use(pollers)
+    pollers.start()
 
 
 def reset() -> None:
-    pollers.reset()
+    pollers = supervisor.running()
+    if pollers is not None:
+        pollers.reset()
 
 
 def stop() -> None:
-    pollers.stop()
+    pollers = supervisor.running()
+    supervisor.use(None)
+    if pollers is not None:
+        pollers.stop()

@@ -7,7 +7,6 @@ import json
 import urllib.error
 import urllib.request
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,10 +14,11 @@ import pytest
 from samtranslator.yaml_helper import yaml_parse
 
 import courselab
+from courselab import paths
 from courselab.lab.apigateway.proxy import invoke_url
 from tests.conftest import wait_until
 
-SAM_APP = Path(__file__).parent.parent / "chapters" / "serverless" / "sam"
+SAM_APP = paths.CHAPTERS / "serverless" / "sam"
 STACK = "test-notes"
 
 
@@ -109,7 +109,7 @@ def test_upload_triggers_the_alias_and_the_api_lists_the_note(lab: courselab.Lab
 
 
 def test_the_already_transformed_template_deploys_too(lab: courselab.Lab) -> None:
-    from courselab.lab.cloudformation.sam import sam_transform
+    from courselab.lab.cloudformation.transform import sam_transform
 
     outputs = _deploy(sam_transform(_packaged_template(), lab.region))
     assert outputs["UploadsBucketName"] == f"{STACK}-uploads-123456789012"
@@ -127,7 +127,7 @@ def test_delete_stack_removes_what_it_made_and_it_deploys_again(lab: courselab.L
 
 
 def test_a_failing_resource_rolls_the_stack_back_with_a_reason(lab: courselab.Lab) -> None:
-    from courselab.lab.cloudformation.sam import sam_transform
+    from courselab.lab.cloudformation.transform import sam_transform
 
     template = sam_transform(_packaged_template(), lab.region)
     template["Resources"]["NotesFunctionAliaslive"]["Properties"]["FunctionVersion"] = "99"
@@ -146,3 +146,26 @@ def test_an_invalid_sam_template_is_a_validation_error(lab: courselab.Lab) -> No
     cfn = boto3.client("cloudformation")
     with pytest.raises(cfn.exceptions.ClientError, match="Transform AWS::Serverless-2016-10-31 failed"):
         cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
+
+
+def test_moto_maps_the_lab_types_while_installed_and_its_own_after_undo(lab: courselab.Lab) -> None:
+    from moto.awslambda.models import LambdaVersion
+    from moto.cloudformation import parsing
+    from moto.core.common_models import CloudFormationModel
+
+    from courselab.lab.cloudformation import patches
+    from courselab.lab.cloudformation.resources import LambdaVersionResource
+
+    boto3.client("cloudformation").list_stacks()  # the extension installs on the first CloudFormation request
+    assert patches.patches.applied
+    assert not any(issubclass(model, CloudFormationModel) for model in patches.MODELS)
+    for model in patches.MODELS:
+        assert parsing.get_model_map()[model.cloudformation_type()] is model
+    patches.patches.undo()
+    try:
+        assert parsing.get_model_map()["AWS::Lambda::Version"] is LambdaVersion
+        assert "AWS::Lambda::Alias" not in parsing.get_model_map()
+        assert LambdaVersionResource not in parsing.get_model_list()
+    finally:
+        patches.patches.apply()
+    assert parsing.get_model_map()["AWS::Lambda::Version"] is LambdaVersionResource

@@ -1,4 +1,4 @@
-"""SQS and DynamoDB Streams event source mappings really poll, batch and retry (courselab/event_sources.py).
+"""SQS and DynamoDB Streams event source mappings really poll, batch and retry (lab.awslambda.event_source_mapping).
 
 Each test wires a queue or a table stream to tests/handlers/record_events.py with plain boto3; the
 handler writes every event it gets into a DynamoDB table of the lab, which the test reads back.
@@ -7,6 +7,8 @@ handler writes every event it gets into a DynamoDB table of the lab, which the t
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,7 +18,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 import courselab
-from courselab.lab.awslambda.event_source_mapping import pollers as event_sources
+from courselab import paths
+from courselab.lab.awslambda.event_source_mapping import supervisor
+from courselab.lab.server import isolated_environment
 from tests.conftest import create_on_demand_table, wait_until
 
 RECORDS = "records"
@@ -24,11 +28,11 @@ RECORDS = "records"
 
 @pytest.fixture
 def sources(lab: courselab.Lab) -> Iterator[courselab.Lab]:
-    """The lab with the pollers installed (idempotent); they stop when the test ends."""
-    event_sources.install()
+    """The lab, whose pollers run on its scheduler; they stop when the test ends."""
+    assert supervisor.running() is not None, "the event-source-mapping extension is installed when the lab starts"
     create_on_demand_table(RECORDS)
     yield lab
-    event_sources.reset()  # no poller may invoke while the next test's reset wipes the environments
+    supervisor.current().reset()  # no poller may invoke while the next test's reset wipes the environments
 
 
 def recorded() -> list[dict[str, Any]]:
@@ -298,3 +302,57 @@ def test_sqs_poller_backs_off_while_the_function_is_throttled(
     events = wait_until(recorded, timeout=20)
     assert [r["body"] for r in events[0]["Records"]] == ["patience"]
     wait_until(lambda: queue_counts(url) == (0, 0))
+
+
+STOP_CHECK = r"""
+import json, boto3, courselab
+from courselab.lab import scheduler
+from courselab.lab.awslambda.event_source_mapping import sources, supervisor
+from tests.conftest import TRUST_POLICY, zip_handler
+
+courselab.start(quiet=True)
+role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+awslambda = boto3.client("lambda")
+awslambda.create_function(
+    FunctionName="f", Role=role, Runtime="python3.12", Handler="record_events.handler",
+    Code={"ZipFile": zip_handler("record_events.py")},
+)
+sqs = boto3.client("sqs")
+url = sqs.create_queue(QueueName="q")["QueueUrl"]
+arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+uuid = awslambda.create_event_source_mapping(EventSourceArn=arn, FunctionName="f", Enabled=False)["UUID"]
+pollers = supervisor.current()
+jobs = scheduler.current()
+esm = next(m for m in sources.all_mappings() if m.uuid == uuid)
+queue = sources.find_queue(esm.account_id, esm.region, arn)
+attached_while_running = bool(queue.lambda_event_source_mappings)
+ticking = "event-source-mappings" in {job.name for job in jobs.pending()}
+courselab.stop()
+print(json.dumps({
+    "attached_while_running": attached_while_running,
+    "ticking": ticking,
+    "running_after": supervisor.running() is not None,
+    "jobs_after": sorted(job.name for job in jobs.pending()),
+    "attached_after": list(queue.lambda_event_source_mappings.values()) == [esm],
+}))
+"""
+
+
+def test_stop_ends_the_pollers_and_gives_the_mappings_back_to_moto() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", STOP_CHECK],
+        capture_output=True,
+        text=True,
+        env=isolated_environment(),
+        cwd=paths.REPO_ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome == {
+        "attached_while_running": False,
+        "ticking": True,
+        "running_after": False,
+        "jobs_after": [],
+        "attached_after": True,
+    }

@@ -1,0 +1,207 @@
+"""Resource types moto's CloudFormation lacks or gets wrong: the common ground, Lambda and S3.
+
+Each type here has the class-level interface moto's parser calls on a model
+(``cloudformation_type``, ``cloudformation_name_type``, ``has_cfn_attr``,
+``create_from_cloudformation_json``, ``update_from_cloudformation_json``,
+``delete_from_cloudformation_json``) and the instance interface of a created resource
+(``physical_resource_id``, ``get_cfn_attribute``, ``is_created``, ``delete``). They do not
+subclass moto's ``CloudFormationModel``: moto finds its models through
+``CloudFormationModel.__subclasses__()``, a list no subclass can be taken off again, and
+never checks ``isinstance``. :mod:`courselab.lab.cloudformation.patches` adds them to moto's model
+list while the lab runs; later entries win in moto's type-to-model map, so they replace moto's own
+models of the same type.
+
+This module: ``AWS::Lambda::Version`` (moto's gives no ``Ref``), ``AWS::Lambda::Alias`` and
+``AWS::S3::Bucket`` with ``NotificationConfiguration``. API Gateway's types are in
+:mod:`.resources_apigateway`, those of a gradual deployment in :mod:`.resources_deployment`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.awslambda.models import LambdaVersion
+from moto.awslambda.utils import get_backend as lambda_backend
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
+from moto.s3.models import FakeBucket, s3_backends
+from moto.utilities.utils import get_partition
+
+
+class Resource:
+    """Common ground: a created resource remembers its physical id and the attributes GetAtt returns."""
+
+    attributes: tuple[str, ...] = ()
+
+    def __init__(self, physical_id: str, account_id: str, region: str, **attrs: Any) -> None:
+        self.physical_id = physical_id
+        self.account_id = account_id
+        self.region = region
+        self.attrs = attrs
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.physical_id
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.attributes
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name not in self.attributes:
+            raise UnformattedGetAttTemplateException()
+        return self.attrs[attribute_name]
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> Resource:
+        raise NotImplementedError
+
+    def delete(self, account_id: str, region: str) -> None:
+        """Delete what this resource made; subclasses do it."""
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Resource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Resource:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        """Unused: moto calls :meth:`delete` on the created resource."""
+
+
+class LambdaVersionResource(Resource):
+    """``AWS::Lambda::Version``: publishes a version; ``Ref`` is its ARN, ``GetAtt Version`` its number."""
+
+    attributes = ("Version", "FunctionArn")
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return LambdaVersion.cloudformation_type()
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> LambdaVersionResource:
+        props = cloudformation_json["Properties"]
+        published = lambda_backend(account_id, region_name).publish_version(
+            props["FunctionName"], props.get("Description", "")
+        )
+        if published is None:
+            raise ValidationError(message=f"AWS::Lambda::Version: no function {props['FunctionName']!r} to publish")
+        arn = published.function_arn  # ends in :<version>
+        return cls(arn, account_id, region_name, Version=str(published.version), FunctionArn=arn)
+
+    def delete(self, account_id: str, region: str) -> None:
+        name, version = self.physical_id.split(":")[6:8]
+        try:
+            lambda_backend(account_id, region).delete_function(name, version)
+        except Exception:  # noqa: BLE001 - the function (and its versions) may already be gone
+            pass
+
+
+class LambdaAliasResource(Resource):
+    """``AWS::Lambda::Alias``: ``Ref`` is the alias ARN (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html)."""
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::Alias"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> LambdaAliasResource:
+        props = cloudformation_json["Properties"]
+        backend = lambda_backend(account_id, region_name)
+        function_name = backend.get_function(props["FunctionName"]).function_name
+        weights = (props.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or []
+        routing = (
+            {"AdditionalVersionWeights": {w["FunctionVersion"]: float(w["FunctionWeight"]) for w in weights}}
+            if weights
+            else None
+        )
+        alias = backend.create_alias(
+            props["Name"], function_name, str(props["FunctionVersion"]), props.get("Description", ""), routing
+        )
+        return cls(alias.arn, account_id, region_name, function_name=function_name, name=props["Name"])
+
+    def delete(self, account_id: str, region: str) -> None:
+        try:
+            lambda_backend(account_id, region).delete_alias(self.attrs["name"], self.attrs["function_name"])
+        except Exception:  # noqa: BLE001 - deleting the function deleted its aliases already
+            pass
+
+
+class BucketWithNotifications(Resource):
+    """``AWS::S3::Bucket`` as moto makes it, plus ``NotificationConfiguration``
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-notificationconfiguration.html).
+    """
+
+    attributes = ("Arn", "DomainName", "RegionalDomainName", "WebsiteURL")
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return FakeBucket.cloudformation_name_type()
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return FakeBucket.cloudformation_type()
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> BucketWithNotifications:
+        bucket = FakeBucket.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
+        config = cloudformation_json.get("Properties", {}).get("NotificationConfiguration")
+        if config:
+            bucket.set_notification_configuration(_notification_config(config))
+        attrs = {name: bucket.get_cfn_attribute(name) for name in cls.attributes}
+        return cls(bucket.name, account_id, region_name, **attrs)
+
+    def delete(self, account_id: str, region: str) -> None:
+        # As on AWS, a bucket that still holds objects cannot be deleted (BucketNotEmpty).
+        s3_backends[account_id][get_partition(region)].delete_bucket(self.physical_id)
+
+
+def _notification_config(cfn: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's spelling of a bucket's notifications → the S3 API's, which moto keeps."""
+
+    def convert(entries: list[dict[str, Any]], arn_key: str, api_key: str) -> list[dict[str, Any]]:
+        converted = []
+        for entry in entries or []:
+            item: dict[str, Any] = {api_key: entry[arn_key], "Event": [entry["Event"]]}
+            rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+            if rules:
+                item["Filter"] = {"S3Key": {"FilterRule": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+            converted.append(item)
+        return converted
+
+    return {
+        "CloudFunctionConfiguration": convert(cfn.get("LambdaConfigurations"), "Function", "CloudFunction"),
+        "QueueConfiguration": convert(cfn.get("QueueConfigurations"), "Queue", "Queue"),
+        "TopicConfiguration": convert(cfn.get("TopicConfigurations"), "Topic", "Topic"),
+    }

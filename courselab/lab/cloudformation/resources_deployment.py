@@ -1,0 +1,137 @@
+"""The resource types of a SAM gradual deployment: CodeDeploy's application and group, the alarms.
+
+A function with ``DeploymentPreference`` makes SAM generate an ``AWS::CodeDeploy::Application``
+(``ServerlessDeploymentApplication``), an ``AWS::CodeDeploy::DeploymentGroup`` per function and,
+usually, ``AWS::CloudWatch::Alarm`` resources that roll a deployment back
+(https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/automating-updates-to-serverless-apps.html).
+Stock moto's CloudFormation has none of the three. The lab stores them in moto's CodeDeploy and
+CloudWatch backends; alarms are never evaluated, and no deployment shifts traffic (see
+:mod:`courselab.lab.codedeploy.traffic_shifting`). See :mod:`.resources` for how these types reach
+moto's parser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.codedeploy.models import codedeploy_backends
+
+from courselab.lab.cloudformation.resources import Resource
+
+
+class CloudWatchAlarm(Resource):
+    """``AWS::CloudWatch::Alarm`` (a metric alarm). Stored, never evaluated: lab alarms never fire."""
+
+    attributes = ("Arn",)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "AlarmName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::Alarm"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> CloudWatchAlarm:
+        p = cloudformation_json["Properties"]
+        alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+            name=resource_name,
+            namespace=p.get("Namespace"),
+            metric_name=p.get("MetricName"),
+            comparison_operator=p["ComparisonOperator"],
+            evaluation_periods=int(p["EvaluationPeriods"]),
+            period=int(p["Period"]) if "Period" in p else None,
+            threshold=float(p["Threshold"]) if "Threshold" in p else None,
+            statistic=p.get("Statistic"),
+            description=p.get("AlarmDescription", ""),
+            dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in p.get("Dimensions", [])],
+            alarm_actions=p.get("AlarmActions", []),
+            ok_actions=p.get("OKActions", []),
+            insufficient_data_actions=p.get("InsufficientDataActions", []),
+            datapoints_to_alarm=p.get("DatapointsToAlarm"),
+            unit=p.get("Unit"),
+            actions_enabled=p.get("ActionsEnabled", True),
+            treat_missing_data=p.get("TreatMissingData"),
+        )
+        return cls(alarm.name, account_id, region_name, Arn=alarm.alarm_arn)
+
+    def delete(self, account_id: str, region: str) -> None:
+        cloudwatch_backends[account_id][region].delete_alarms([self.physical_id])
+
+
+class CodeDeployApplication(Resource):
+    """``AWS::CodeDeploy::Application``; SAM makes one (``ServerlessDeploymentApplication``) per template."""
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "ApplicationName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CodeDeploy::Application"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> CodeDeployApplication:
+        props = cloudformation_json.get("Properties") or {}
+        codedeploy_backends[account_id][region_name].create_application(
+            resource_name, props.get("ComputePlatform", "Server"), props.get("Tags") or []
+        )
+        return cls(resource_name, account_id, region_name)
+
+    def delete(self, account_id: str, region: str) -> None:
+        backend = codedeploy_backends[account_id][region]
+        backend.applications.pop(self.physical_id, None)
+        backend.deployment_groups.pop(self.physical_id, None)
+
+
+class CodeDeployDeploymentGroup(Resource):
+    """``AWS::CodeDeploy::DeploymentGroup``: for Lambda, a deployment configuration, alarms and rollback."""
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "DeploymentGroupName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CodeDeploy::DeploymentGroup"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> CodeDeployDeploymentGroup:
+        p = cloudformation_json["Properties"]
+        alarms = p.get("AlarmConfiguration") or {}
+        codedeploy_backends[account_id][region_name].create_deployment_group(
+            application_name=p["ApplicationName"],
+            deployment_group_name=resource_name,
+            deployment_config_name=p.get("DeploymentConfigName"),
+            ec2_tag_filters=None,
+            on_premises_instance_tag_filters=None,
+            auto_scaling_groups=None,
+            service_role_arn=p["ServiceRoleArn"],
+            alarm_configuration={  # the API's shape, as moto's own CreateDeploymentGroup passes it
+                "alarms": [{"name": a["Name"]} for a in alarms.get("Alarms", [])],
+                "enabled": bool(alarms.get("Enabled")),
+                "ignorePollAlarmFailure": bool(alarms.get("IgnorePollAlarmFailure")),
+            },
+            auto_rollback_configuration=_lower_keys(p.get("AutoRollbackConfiguration")),
+            deployment_style=_lower_keys(p.get("DeploymentStyle")),
+        )
+        return cls(resource_name, account_id, region_name, application=p["ApplicationName"])
+
+    def delete(self, account_id: str, region: str) -> None:
+        groups = codedeploy_backends[account_id][region].deployment_groups.get(self.attrs["application"], {})
+        groups.pop(self.physical_id, None)
+
+
+def _lower_keys(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """CloudFormation's ``Enabled`` → the API's ``enabled``, as moto's CodeDeploy stores them."""
+    if value is None:
+        return None
+    return {key[0].lower() + key[1:]: item for key, item in value.items()}
