@@ -83,8 +83,8 @@ def cleanup(yes: bool) -> int:
     """On real AWS (COURSELAB_TARGET=aws) or the running lab: list, then delete with --yes, the course's resources."""
     import boto3
 
-    from courselab.realaws import cleanup as course_cleanup
     from courselab.lab import server as lab
+    from courselab.realaws import cleanup as course_cleanup
     from courselab.realaws.tags import TAG_KEY, TAG_VALUE
 
     prog = "python -m courselab cleanup"

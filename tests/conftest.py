@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -15,6 +17,36 @@ import pytest
 
 import courselab
 from courselab import paths
+from courselab.lab.server import isolated_environment
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a fresh terminal: none of this test process's lab settings."""
+    return isolated_environment(**extra)
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m courselab serve`` in the foreground of another process, as a learner runs it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "courselab", "serve"],
+        cwd=paths.REPO_ROOT,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    endpoint = ""
+    for line in process.stdout:
+        if line.strip().startswith("export AWS_ENDPOINT_URL="):
+            endpoint = line.strip().split("=", 1)[1]
+            break
+    assert endpoint.startswith("http://127.0.0.1:")
+    yield process, endpoint
+    if process.poll() is None:
+        process.terminate()
+        process.wait(10)
 
 
 @pytest.fixture(scope="session")

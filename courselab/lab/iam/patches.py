@@ -62,3 +62,19 @@ def role_from_cloudformation(
     for arn in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns") or []:
         backend.attach_role_policy(arn, role.name)
     return role
+
+
+@patches.wrap("moto.iam.models:Role.delete_from_cloudformation_json")
+def role_deleted_by_cloudformation(
+    original: Any, cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+) -> None:
+    """Deleting the stack detaches the ``ManagedPolicyArns`` it attached, then the role goes, as on AWS."""
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import get_partition
+
+    backend = iam_backends[account_id][get_partition(region_name)]
+    attached = {p["PolicyArn"] for p in backend.get_role(resource_name).attached_managed_policies}
+    for arn in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns") or []:
+        if arn in attached:
+            backend.detach_role_policy(arn, resource_name)
+    original(cls, resource_name, cloudformation_json, account_id, region_name)

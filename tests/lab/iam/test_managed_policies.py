@@ -58,8 +58,11 @@ def test_a_sam_or_cloudformation_role_with_managed_policy_arns(lab):
         }
     }
     cfn = boto3.client("cloudformation")
-    cfn.create_stack(StackName="managed-policy-role", TemplateBody=json.dumps(template))
+    stack_id = cfn.create_stack(StackName="managed-policy-role", TemplateBody=json.dumps(template))["StackId"]
     role = cfn.describe_stack_resource(StackName="managed-policy-role", LogicalResourceId="Role")
     name = role["StackResourceDetail"]["PhysicalResourceId"]
     attached = boto3.client("iam").list_attached_role_policies(RoleName=name)["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == [BASIC]
+    cfn.delete_stack(StackName="managed-policy-role")
+    assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert boto3.client("iam").list_roles()["Roles"] == []

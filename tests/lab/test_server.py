@@ -9,48 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import pytest
 
 import courselab
 from courselab.lab.safety import LabSafetyError
-from courselab.lab.server import isolated_environment
-from tests.conftest import create_on_demand_table
-
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = Path(__file__).parent / "scripts"
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment of a fresh terminal: none of this test process's lab settings."""
-    return isolated_environment(**extra)
-
-
-@pytest.fixture
-def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``python -m courselab serve`` in the foreground of another process, as a learner runs it."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "courselab", "serve"],
-        cwd=ROOT,
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    endpoint = ""
-    for line in process.stdout:
-        if line.strip().startswith("export AWS_ENDPOINT_URL="):
-            endpoint = line.strip().split("=", 1)[1]
-            break
-    assert endpoint.startswith("http://127.0.0.1:")
-    yield process, endpoint
-    if process.poll() is None:
-        process.terminate()
-        process.wait(10)
+from tests.conftest import SCRIPTS, clean_env, create_on_demand_table
 
 
 def test_start_is_idempotent_and_points_boto3_at_the_lab(lab):
