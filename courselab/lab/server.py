@@ -299,6 +299,17 @@ class ControlApi:
         if path in ("/_courselab/reset", "/moto-api/reset") and method == "POST":
             reset_state()
             return _json(start_response, {"status": "ok"})
+        if path.startswith("/_courselab/call/") and method == "GET":
+            # For a shell: GET /_courselab/call/listener_url?arg=my-alb-123.us-east-1.elb.amazonaws.com&arg=80
+            # answers the bare result as text, so `curl "$(curl -s ...)"` needs no JSON tool.
+            from urllib.parse import parse_qs
+
+            args = parse_qs(environ.get("QUERY_STRING", "")).get("arg", [])
+            try:
+                result = registry.call(path.rsplit("/", 1)[1], args)
+            except (ValueError, LookupError, TypeError) as error:
+                return _text(start_response, f"{error}\n", "400 Bad Request")
+            return _text(start_response, f"{result}\n" if isinstance(result, str) else json.dumps(result) + "\n")
         if path.startswith("/_courselab/call/") and method == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             try:
@@ -313,6 +324,12 @@ class ControlApi:
         if path == "/_courselab/extensions":
             return _json(start_response, {"installed": registry.installed()})
         return self.app(environ, start_response)
+
+
+def _text(start_response: Any, text: str, status: str = "200 OK") -> list[bytes]:
+    data = text.encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))])
+    return [data]
 
 
 def _json(start_response: Any, body: dict[str, Any], status: str = "200 OK") -> list[bytes]:

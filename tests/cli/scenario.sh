@@ -172,8 +172,15 @@ TG_ARN=$(aws elbv2 create-target-group --name cli-targets --protocol HTTP --port
   --query 'TargetGroups[0].TargetGroupArn' --output text)
 aws elbv2 create-listener --load-balancer-arn "$LB_ARN" --protocol HTTP --port 80 \
   --default-actions "Type=forward,TargetGroupArn=$TG_ARN" >/dev/null
+aws elbv2 create-listener --load-balancer-arn "$LB_ARN" --protocol HTTP --port 8080 \
+  --default-actions 'Type=fixed-response,FixedResponseConfig={StatusCode=200,ContentType=text/plain,MessageBody=hello from the ALB}' >/dev/null
 expect "listeners" "$(aws elbv2 describe-listeners --load-balancer-arn "$LB_ARN" \
-  --query 'length(Listeners)' --output text)" 1
+  --query 'length(Listeners)' --output text)" 2
+
+step "ELB: reach the listener with curl alone (the lab's URL of http://DNSName:8080)"
+DNS_NAME=$(aws elbv2 describe-load-balancers --names cli-alb --query 'LoadBalancers[0].DNSName' --output text)
+LISTENER=$(curl -sf "$AWS_ENDPOINT_URL/_courselab/call/listener_url?arg=$DNS_NAME&arg=8080")
+expect "ALB answer" "$(curl -s "$LISTENER/anything")" "hello from the ALB"
 
 # --- EKS (https://docs.aws.amazon.com/eks/latest/userguide/create-cluster.html) ---------------------
 step "EKS: a cluster"

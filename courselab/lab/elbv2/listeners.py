@@ -162,6 +162,15 @@ class ListenerServer:
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
         self.job: Job = fleet._scheduler.serve(f"alb-listener-{self.port}", self.httpd.serve_forever, self._shutdown)
+        log.info(
+            "ALB %s listener %s:%s answers at http://127.0.0.1:%d (on AWS: http://%s:%s)",
+            load_balancer.name,
+            listener.protocol,
+            listener.port,
+            self.port,
+            load_balancer.dns_name,
+            listener.port,
+        )
 
     def _shutdown(self) -> None:
         self.httpd.shutdown()
