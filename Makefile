@@ -6,9 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-# The AWS CLI v1 (PyPI) for the CLI tests, in a venv of its own: it must not share the lab's botocore.
+# The AWS CLI v1 (PyPI) and the AWS SAM CLI for the CLI tests, each in a venv of its own: they pin
+# their own botocore and boto3, which must not meet the lab's.
 CLI_VENV := .venv-cli
+SAM_VENV := .venv-sam
 CLI_STAMP := $(CLI_VENV)/.installed
+SAM_STAMP := $(SAM_VENV)/.installed
 HTML := _build/html/index.html
 # JupyterLab reads app-wide settings from here: it makes double-clicked .md notebooks open as notebooks.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
@@ -26,7 +29,12 @@ $(STAMP): requirements.txt pyproject.toml jupyter/overrides.json
 	cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $(STAMP)
 
-cli-tools: $(CLI_STAMP)
+cli-tools: $(CLI_STAMP) $(SAM_STAMP)
+
+$(SAM_STAMP): tools/requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --disable-pip-version-check -q --no-deps -r tools/requirements-sam.txt
+	touch $(SAM_STAMP)
 
 $(CLI_STAMP): tools/requirements-cli.txt
 	test -x $(CLI_VENV)/bin/python || $(PYTHON) -m venv $(CLI_VENV)
@@ -64,7 +72,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # The browser tests read _build/html, so the book is built (clean) before pytest runs.
-test: $(STAMP) $(NODE_STAMP) $(CLI_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CLI_STAMP) $(SAM_STAMP)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory book
 	$(BIN)/pytest -n 2 tests/
