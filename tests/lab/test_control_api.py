@@ -30,7 +30,7 @@ def test_environments_lists_the_warm_execution_environments(lab, deploy):
 def test_extensions_lists_what_the_registry_installed(lab):
     installed = get(lab, "/_courselab/extensions")["installed"]
     starting = [row.name for row in registry.EXTENSIONS if row.when in (registry.CLIENT, registry.START)]
-    assert sorted(installed) == sorted(starting) and installed[0] == "safety"
+    assert set(starting) <= set(installed) and installed[0] == "safety"
     assert installed.index("awslambda") < installed.index("xray")  # X-Ray wraps the Lambda extension's invoke
     boto3.client("ecr").describe_repositories()
     assert "ecr" in get(lab, "/_courselab/extensions")["installed"]
