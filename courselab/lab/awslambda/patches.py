@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from courselab.lab.awslambda import async_invoke, runtime, versions
+from courselab.lab.awslambda import async_invoke, function_urls, runtime, versions
 from courselab.lab.awslambda.errors import InvalidRequestContentException
 from courselab.lab.patching import Patches
 
@@ -131,3 +131,10 @@ def delete_function(original: Any, self: Any, function_name: str, qualifier: str
     original(self, function_name, qualifier)
     if arn is not None:
         runtime.current().retire_function(arn.split(":$LATEST")[0])
+
+
+@patches.wrap(f"{_MODELS}:FunctionUrlConfig.__init__")
+def function_url_config(original: Any, self: Any, function: Any, config: dict[str, Any]) -> None:
+    """A function URL is the lab's, on its own port, so a shell can reach it (see function_urls)."""
+    original(self, function, config)
+    self.courselab_url_id, self.url = function_urls.new_url()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from courselab.lab.awslambda import async_invoke, runtime
+from typing import Any
+
+from courselab.lab.awslambda import async_invoke, function_urls, runtime
 from courselab.lab.awslambda.process_runtime import ProcessRuntime
 from courselab.lab.registry import LabContext
 
@@ -10,7 +12,13 @@ from courselab.lab.registry import LabContext
 def start(context: LabContext) -> None:
     assert context.endpoint is not None and context.scheduler is not None
     runtime.use(ProcessRuntime(context.endpoint))
+    function_urls.use(context.endpoint)
     async_invoke.use(async_invoke.AsyncInvoker(context.scheduler))
+
+
+def middleware(app: Any) -> Any:
+    """Function URLs answer HTTP on the lab's own port."""
+    return function_urls.FunctionUrls(app)
 
 
 def reset() -> None:
@@ -22,6 +30,7 @@ def stop() -> None:
     queue, environments = async_invoke.running(), runtime.running()
     async_invoke.use(None)
     runtime.use(None)
+    function_urls.use(None)
     if queue is not None:
         queue.clear()
     if environments is not None:
