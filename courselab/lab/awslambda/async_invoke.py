@@ -258,6 +258,29 @@ def _send(arn: str, fn: Any, body: str, attributes: dict[str, str] | None, which
         )
 
 
+def invoke_async(function_arn: str, event: Any, *, account_id: str, region: str | None = None) -> None:
+    """Queue one asynchronous invocation, as AWS's ``Invoke`` with ``InvocationType=Event`` does.
+
+    What the push triggers (S3 notifications, SNS subscriptions, EventBridge rules) call. It goes
+    through moto's ``Invoke`` (so through every extension's wrap of it). The account is the ARN's,
+    or ``account_id`` when the ARN names none; the Region is ``region``, or the ARN's. A failure to
+    *queue* (unknown function, throttled) is logged, never raised: the service that triggered it
+    has already answered its caller, as on AWS.
+    """
+    import logging
+
+    from moto.awslambda.utils import get_backend
+    from werkzeug.datastructures import Headers
+
+    headers = Headers({"X-Amz-Invocation-Type": "Event"})
+    try:
+        parts = function_arn.split(":")
+        account = parts[4] if len(parts) > 4 and parts[4] else account_id
+        get_backend(account, region or parts[3]).invoke(function_arn, None, json.dumps(event), headers, {})
+    except Exception as exc:  # noqa: BLE001 - the trigger must never fail its caller
+        logging.getLogger(__name__).warning("could not invoke %s asynchronously: %s", function_arn, exc)
+
+
 _current: AsyncInvoker | None = None
 
 

@@ -1,54 +1,52 @@
 """EventBridge scheduled rules: ``rate(...)`` and ``cron(...)`` rules really fire their targets.
 
 Stock moto stores a rule's ``ScheduleExpression`` and never fires it (and, worse, lets a
-schedule-only rule match every PutEvents call). :func:`install` starts one thread that fires
-each ``ENABLED`` scheduled rule on the default event bus when its schedule says, sending its
-targets the "Scheduled Event"
-(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html)::
+schedule-only rule match every PutEvents call). In the lab a periodic job on the lab's scheduler
+(:meth:`Schedules.tick`, registered by :mod:`courselab.lab.events.provider`) fires each ``ENABLED``
+scheduled rule on the default event bus when its schedule says, sending its targets the
+"Scheduled Event" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html)::
 
     {"version": "0", "id": "...", "detail-type": "Scheduled Event", "source": "aws.events",
      "account": "123456789012", "time": "2025-01-01T12:05:00Z", "region": "us-east-1",
      "resources": ["arn:aws:events:us-east-1:123456789012:rule/my-rule"], "detail": {}}
 
-Expressions follow https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
-and https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rate-expressions.html:
-``rate(value unit)`` with unit ``minute(s)``, ``hour(s)`` or ``day(s)`` (singular exactly when the
-value is 1), and ``cron(minutes hours day-of-month month day-of-week year)`` in UTC with the
-wildcards ``, - * / ? L W #``; one of day-of-month and day-of-week must be ``?``. PutRule rejects an
-expression this module cannot schedule, with the reason.
+Expressions are parsed by :mod:`courselab.lab.events.expressions`; PutRule rejects an expression
+the lab cannot schedule, with the reason. Delivery goes through the lab's ``Rule.send_to_targets``
+(:mod:`courselab.lab.events.targets`), with ``scheduled=True`` so that a schedule-only rule fires.
 
 Lab-only difference: :func:`set_speedup` (or the environment variable
-``COURSELAB_SCHEDULE_SPEEDUP``) makes the schedule clock run ``factor`` times faster than the
-wall clock, so ``rate(1 minute)`` with factor 60 fires every second; the event's ``time`` is then
-the schedule clock's time, which runs ahead of the wall clock. A rate rule first fires one period
-after the lab first sees it; missed runs are not made up.
+``COURSELAB_SCHEDULE_SPEEDUP``, read when the lab starts) makes the schedule clock run ``factor``
+times faster than the wall clock, so ``rate(1 minute)`` with factor 60 fires every second; the
+event's ``time`` is then the schedule clock's time, which runs ahead of the wall clock. A rate rule
+first fires one period after the lab first sees it; missed runs are not made up.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 import os
-import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from courselab.lab.events.expressions import Cron, Rate, parse
+from courselab.lab.scheduler import Job
+
+__all__ = ["Cron", "Rate", "Schedules", "parse", "set_speedup", "speedup"]
+
 log = logging.getLogger(__name__)
 
-#: The environment variable read by :func:`install` for the speed-up factor.
+#: The environment variable read when the lab starts, for the speed-up factor.
 SPEEDUP_ENV = "COURSELAB_SCHEDULE_SPEEDUP"
 #: Largest speed-up: rate(1 minute) then fires every 0.1 s, still above the 50 ms scheduler tick.
 MAX_SPEEDUP = 600.0
-_TICK = 0.05
+#: How often the schedules are looked at, in (wall clock) seconds.
+TICK_S = 0.05
 
 _lock = threading.RLock()
-_installed = False
-_originals: dict[str, Any] = {}
-_thread: _Scheduler | None = None
 _speedup = 1.0
 _anchor_real = time.time()
 _anchor_virtual = _anchor_real
@@ -83,6 +81,23 @@ def speedup() -> float:
     return _speedup
 
 
+def speedup_from_environment() -> None:
+    """Take the speed-up from ``COURSELAB_SCHEDULE_SPEEDUP``, if it is set (when the lab starts)."""
+    env = os.environ.get(SPEEDUP_ENV)
+    if env:
+        try:
+            set_speedup(float(env))
+        except ValueError as exc:
+            raise ValueError(f"environment variable {SPEEDUP_ENV}={env!r}: {exc}") from None
+
+
+def restart_clock() -> None:
+    """Set the schedule clock back to the wall clock (the speed-up is kept)."""
+    global _anchor_real, _anchor_virtual
+    with _lock:
+        _anchor_real = _anchor_virtual = time.time()
+
+
 def _virtual_at(real: float) -> float:
     return _anchor_virtual + (real - _anchor_real) * _speedup
 
@@ -92,290 +107,7 @@ def now() -> dt.datetime:
     return dt.datetime.fromtimestamp(_virtual_at(time.time()), dt.timezone.utc)
 
 
-# --- expressions ------------------------------------------------------------------------------
-
-_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\((.*)\)$")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = {m.upper(): i for i, m in enumerate(calendar.month_abbr) if m}
-_DAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
-_FIELDS = [
-    ("minutes", 0, 59, {}),
-    ("hours", 0, 23, {}),
-    ("day-of-month", 1, 31, {}),
-    ("month", 1, 12, _MONTHS),
-    ("day-of-week", 1, 7, _DAYS),
-    ("year", 1970, 2199, {}),
-]
-
-
-@dataclass(frozen=True)
-class Rate:
-    """``rate(value unit)``: every ``seconds`` seconds."""
-
-    seconds: int
-
-    def next_after(self, moment: dt.datetime) -> dt.datetime:
-        return moment + dt.timedelta(seconds=self.seconds)
-
-
-@dataclass(frozen=True)
-class Cron:
-    """``cron(...)``: the six AWS fields, parsed."""
-
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    months: frozenset[int]
-    years: frozenset[int]
-    day_of_month: str
-    day_of_week: str
-
-    def next_after(self, moment: dt.datetime) -> dt.datetime | None:
-        """The first matching minute strictly after ``moment`` (None if there is none before 2200)."""
-        start = moment.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-        day = start.date()
-        last = dt.date(2199, 12, 31)
-        while day <= last:
-            if day.year not in self.years:
-                later = [y for y in self.years if y > day.year]
-                if not later:
-                    return None
-                day = dt.date(min(later), 1, 1)
-                continue
-            if day.month not in self.months or not self._day_matches(day):
-                day += dt.timedelta(days=1)
-                continue
-            for hour in sorted(self.hours):
-                for minute in sorted(self.minutes):
-                    candidate = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.timezone.utc)
-                    if candidate >= start:
-                        return candidate
-            day += dt.timedelta(days=1)
-        return None
-
-    def _day_matches(self, day: dt.date) -> bool:
-        if self.day_of_month != "?":
-            return _dom_matches(self.day_of_month, day)
-        return _dow_matches(self.day_of_week, day)
-
-
-def _aws_weekday(day: dt.date) -> int:
-    return (day.weekday() + 1) % 7 + 1  # Monday=0 in Python; SUN=1 ... SAT=7 in AWS
-
-
-def _dom_matches(spec: str, day: dt.date) -> bool:
-    last_day = calendar.monthrange(day.year, day.month)[1]
-    for part in spec.split(","):
-        if part == "L":
-            if day.day == last_day:
-                return True
-        elif part == "LW":
-            target = dt.date(day.year, day.month, last_day)
-            while target.weekday() > 4:
-                target -= dt.timedelta(days=1)
-            if day == target:
-                return True
-        elif part.endswith("W"):
-            if day == _nearest_weekday(day.year, day.month, int(part[:-1])):
-                return True
-        elif day.day in _values(part, 1, 31, {}, "day-of-month"):
-            return True
-    return False
-
-
-def _nearest_weekday(year: int, month: int, dom: int) -> dt.date:
-    last_day = calendar.monthrange(year, month)[1]
-    target = dt.date(year, month, min(dom, last_day))
-    if target.weekday() == 5:  # Saturday: Friday, unless that leaves the month
-        return target - dt.timedelta(days=1) if target.day > 1 else target + dt.timedelta(days=2)
-    if target.weekday() == 6:  # Sunday: Monday, unless that leaves the month
-        return target + dt.timedelta(days=1) if target.day < last_day else target - dt.timedelta(days=2)
-    return target
-
-
-def _dow_matches(spec: str, day: dt.date) -> bool:
-    weekday = _aws_weekday(day)
-    last_day = calendar.monthrange(day.year, day.month)[1]
-    for part in spec.split(","):
-        if "#" in part:
-            wanted, nth = part.split("#")
-            if weekday == _day_number(wanted) and (day.day - 1) // 7 + 1 == int(nth):
-                return True
-        elif part == "L":
-            if weekday == 7:
-                return True
-        elif part.endswith("L"):
-            if weekday == _day_number(part[:-1]) and day.day + 7 > last_day:
-                return True
-        elif weekday in _values(part, 1, 7, _DAYS, "day-of-week"):
-            return True
-    return False
-
-
-def _day_number(text: str) -> int:
-    return _DAYS[text.upper()] if text.upper() in _DAYS else int(text)
-
-
-def _number(text: str, names: dict[str, int], field: str) -> int:
-    upper = text.upper()
-    if upper in names:
-        return names[upper]
-    if not text.isdigit():
-        raise ValueError(f"{field} field: {text!r} is not a number or name")
-    return int(text)
-
-
-def _values(part: str, low: int, high: int, names: dict[str, int], field: str) -> set[int]:
-    """Expand one comma-free piece: ``*``, ``5``, ``1-5``, ``*/10``, ``1/10``, ``1-30/5``, ``JAN-MAR``."""
-    step = 1
-    if "/" in part:
-        part, step_text = part.split("/", 1)
-        if not step_text.isdigit() or int(step_text) == 0:
-            raise ValueError(f"{field} field: increment {step_text!r} must be a positive number")
-        step = int(step_text)
-    if part == "*":
-        first, last = low, high
-    elif "-" in part:
-        a, b = part.split("-", 1)
-        first, last = _number(a, names, field), _number(b, names, field)
-    else:
-        first = _number(part, names, field)
-        last = high if step > 1 else first
-    if not (low <= first <= high and low <= last <= high):
-        raise ValueError(f"{field} field: {part!r} is outside {low}-{high}")
-    if first > last:
-        raise ValueError(f"{field} field: range {part!r} runs backwards")
-    return set(range(first, last + 1, step))
-
-
-def _field_set(spec: str, index: int) -> frozenset[int]:
-    name, low, high, names = _FIELDS[index]
-    result: set[int] = set()
-    for part in spec.split(","):
-        if not part:
-            raise ValueError(f"{name} field: empty list item in {spec!r}")
-        result |= _values(part, low, high, names, name)
-    return frozenset(result)
-
-
-def parse(expression: str) -> Rate | Cron:
-    """Parse a ScheduleExpression; ValueError names the part that is wrong and what AWS accepts."""
-    text = expression.strip()
-    rate = _RATE.match(text)
-    if rate:
-        value, unit = int(rate.group(1)), rate.group(2)
-        if value < 1:
-            raise ValueError(f"{expression!r}: the rate value must be a positive whole number")
-        if (value == 1) != (not unit.endswith("s")):
-            raise ValueError(
-                f"{expression!r}: use the singular unit for 1 and the plural otherwise, "
-                "e.g. rate(1 minute), rate(5 minutes)"
-            )
-        return Rate(value * _UNIT_SECONDS[unit.rstrip("s")])
-    cron = _CRON.match(text)
-    if not cron:
-        raise ValueError(
-            f"{expression!r}: expected rate(value unit), e.g. rate(5 minutes), or "
-            "cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 12 * * ? *)"
-        )
-    fields = cron.group(1).split()
-    if len(fields) != 6:
-        raise ValueError(
-            f"{expression!r}: cron needs six fields (minutes hours day-of-month month day-of-week "
-            f"year), got {len(fields)}"
-        )
-    minutes, hours, dom, month, dow, year = fields
-    if (dom == "?") == (dow == "?"):
-        raise ValueError(f"{expression!r}: exactly one of day-of-month and day-of-week must be '?'")
-    try:
-        if dom != "?":
-            for part in dom.split(","):
-                if part not in ("L", "LW") and not part.endswith("W"):
-                    _values(part, 1, 31, {}, "day-of-month")
-                elif part.endswith("W") and part != "LW" and not part[:-1].isdigit():
-                    raise ValueError(f"day-of-month field: {part!r}")
-        if dow != "?":
-            for part in dow.split(","):
-                if "#" in part:
-                    day_text, nth = part.split("#", 1)
-                    if not (1 <= _day_number(day_text) <= 7 and nth.isdigit() and 1 <= int(nth) <= 5):
-                        raise ValueError(f"day-of-week field: {part!r}")
-                elif part != "L" and part.endswith("L"):
-                    _day_number(part[:-1])
-                elif part != "L":
-                    _values(part, 1, 7, _DAYS, "day-of-week")
-        parsed = Cron(
-            minutes=_field_set(minutes, 0),
-            hours=_field_set(hours, 1),
-            months=_field_set(month, 3),
-            years=_field_set(year, 5),
-            day_of_month=dom,
-            day_of_week=dow.upper(),
-        )
-    except (KeyError, ValueError) as exc:
-        raise ValueError(f"{expression!r}: {exc}") from None
-    return parsed
-
-
 # --- firing -----------------------------------------------------------------------------------
-
-
-def install() -> None:
-    """Validate ScheduleExpression in PutRule and start the scheduler thread (idempotent)."""
-    global _installed, _thread
-    from courselab.lab.events import targets as event_triggers
-
-    event_triggers.install()  # scheduled delivery goes through its Rule.send_to_targets
-    with _lock:
-        if not _installed:
-            env = os.environ.get(SPEEDUP_ENV)
-            if env:
-                try:
-                    set_speedup(float(env))
-                except ValueError as exc:
-                    raise ValueError(f"environment variable {SPEEDUP_ENV}={env!r}: {exc}") from None
-            from moto.events.models import EventsBackend
-
-            _originals["put_rule"] = EventsBackend.put_rule
-            EventsBackend.put_rule = _put_rule
-            _installed = True
-        if _thread is None or not _thread.is_alive():
-            _thread = _Scheduler()
-            _thread.start()
-
-
-def reset() -> None:
-    """Forget every schedule and set the schedule clock back to the wall clock (speed-up kept)."""
-    global _anchor_real, _anchor_virtual
-    with _lock:
-        _anchor_real = _anchor_virtual = time.time()
-        if _thread is not None:
-            _thread.forget()
-
-
-def stop() -> None:
-    """End the scheduler thread; :func:`install` starts it again."""
-    global _thread
-    with _lock:
-        if _thread is not None:
-            _thread.stop()
-            _thread.join(timeout=2)
-            _thread = None
-
-
-def _put_rule(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-    """PutRule, refusing a ScheduleExpression the lab cannot run, with the reason."""
-    expression = kwargs.get("scheduled_expression")
-    if expression is None and len(args) >= 5:
-        expression = args[4]
-    if expression:
-        try:
-            parse(expression)
-        except ValueError as exc:
-            from moto.events.exceptions import ValidationException
-
-            raise ValidationException(f"Parameter ScheduleExpression is not valid: {exc}") from None
-    return _originals["put_rule"](self, name, *args, **kwargs)
 
 
 def scheduled_event(rule: Any, fire_time: dt.datetime) -> dict[str, Any]:
@@ -397,37 +129,32 @@ def scheduled_event(rule: Any, fire_time: dt.datetime) -> dict[str, Any]:
 @dataclass
 class _Entry:
     expression: str
-    schedule: Rate | Cron
+    schedule: Rate | Cron | None
     next_fire: dt.datetime | None
 
 
-class _Scheduler(threading.Thread):
+class Schedules:
+    """The next firing time of every scheduled rule; :meth:`tick` fires those that are due."""
+
     def __init__(self) -> None:
-        super().__init__(name="courselab-schedules", daemon=True)
-        self._stopping = threading.Event()
         self._entries: dict[str, _Entry] = {}
-        self._entries_lock = threading.Lock()
+        self._lock = threading.Lock()
+        #: The periodic job that runs :meth:`tick` (set by the provider).
+        self.job: Job | None = None
 
     def forget(self) -> None:
-        with self._entries_lock:
+        """Forget every schedule (a reset): rules seen again start a new period."""
+        with self._lock:
             self._entries.clear()
 
-    def stop(self) -> None:
-        self._stopping.set()
-
-    def run(self) -> None:
-        while not self._stopping.wait(_TICK):
-            try:
-                self._tick()
-            except Exception:  # noqa: BLE001 - keep the clock running whatever one tick met
-                log.exception("scheduler tick")
-
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """Look at every scheduled rule on every default bus; fire the due ones."""
         from moto.events.models import events_backends
 
         current = now()
         seen: set[str] = set()
-        with self._entries_lock:
+        with self._lock:
+            # dict.values: moto's BackendDict would create missing accounts and Regions on access.
             for per_region in list(dict.values(events_backends)):
                 for backend in list(dict.values(per_region)):
                     bus = backend.event_buses.get("default")
@@ -444,15 +171,14 @@ class _Scheduler(threading.Thread):
         entry = self._entries.get(rule.arn)
         if entry is None or entry.expression != rule.scheduled_expression:
             try:
-                schedule = parse(rule.scheduled_expression)
+                schedule: Rate | Cron | None = parse(rule.scheduled_expression)
             except ValueError as exc:
                 log.warning("rule %s never fires: %s", rule.arn, exc)
                 schedule = None
             next_fire = schedule.next_after(current) if schedule else None
-            entry = _Entry(rule.scheduled_expression, schedule, next_fire)  # type: ignore[arg-type]
-            self._entries[rule.arn] = entry
+            self._entries[rule.arn] = _Entry(rule.scheduled_expression, schedule, next_fire)
             return
-        if entry.next_fire is None or current < entry.next_fire:
+        if entry.schedule is None or entry.next_fire is None or current < entry.next_fire:
             return
         due = entry.next_fire
         # Next slot in the future; runs missed while the lab was busy are not made up.
@@ -466,3 +192,24 @@ class _Scheduler(threading.Thread):
             rule.send_to_targets(scheduled_event(rule, due), scheduled=True)
         except Exception:  # noqa: BLE001 - one bad target must not stop the schedule
             log.exception("rule %s: delivering the scheduled event failed", rule.arn)
+
+
+_current: Schedules | None = None
+
+
+def current() -> Schedules:
+    """The running lab's schedules."""
+    if _current is None:
+        raise RuntimeError("The lab's EventBridge schedules are not running: call courselab.start() first")
+    return _current
+
+
+def running() -> Schedules | None:
+    """The running lab's schedules, or None."""
+    return _current
+
+
+def use(schedules: Schedules | None) -> None:
+    """Make ``schedules`` the lab's (the events provider does this on start and stop)."""
+    global _current
+    _current = schedules

@@ -1,7 +1,27 @@
-"""TRANSITION: patches still made by the legacy module's install(); to be declared here."""
+"""What the lab changes in moto's S3: event notifications to Lambda (:mod:`courselab.lab.s3.notifications`).
+
+Moto's ``send_event`` looks both functions up in its own module at each notification, so
+replacing the module attributes is enough.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from courselab.lab.patching import Patches
+from courselab.lab.s3 import notifications
 
 patches = Patches(__name__)
+_NOTIFICATIONS = "moto.s3.notifications"
+
+
+@patches.wrap(f"{_NOTIFICATIONS}:_get_s3_event")
+def get_s3_event(original: Any, event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+    """The record moto builds, with the fields AWS also sends."""
+    return notifications.s3_event(original, event_name, bucket, key, notification_id)
+
+
+@patches.replace(f"{_NOTIFICATIONS}:_invoke_awslambda")
+def invoke_awslambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+    """An asynchronous invoke instead of running the handler inside PutObject."""
+    notifications.invoke_function(account_id, event_body, fn_arn, region_name)

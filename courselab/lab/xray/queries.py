@@ -1,9 +1,10 @@
 """X-Ray trace queries for the lab: GetTraceSummaries with a FilterExpression, from the stored segments.
 
 Moto stores segments but answers ``GetTraceSummaries`` with empty annotations, a response time of
-1 ms and a 500 error for any ``FilterExpression``. This module replaces that summary with one
-computed from the trace's segments and subsegments (response time of the entry segment, duration,
-error/fault/throttle flags, annotations, services) and evaluates a subset of X-Ray's filter
+1 ms and a 500 error for any ``FilterExpression``. The lab replaces moto's
+``SegmentCollection.summary`` (declared in :mod:`courselab.lab.xray.patches`) with :func:`summaries`,
+which computes each summary from the trace's segments and subsegments (response time of the entry
+segment, duration, error/fault/throttle flags, annotations, services) and evaluates a subset of X-Ray's filter
 expression language (https://docs.aws.amazon.com/xray/latest/devguide/xray-console-filters.html):
 
 * ``ok``, ``error``, ``fault``, ``throttle`` (optionally negated with ``!``);
@@ -25,8 +26,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from moto.core.exceptions import AWSError
-
-_installed = False
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -277,24 +276,3 @@ def summaries(collection: Any, start: datetime.datetime, end: datetime.datetime,
             found.append(view.summary())
     now = datetime.datetime.now(datetime.timezone.utc).timestamp()
     return {"ApproximateTime": int(now), "TracesProcessedCount": len(found), "TraceSummaries": found}
-
-
-def install() -> None:
-    global _installed
-    if _installed:
-        return
-    from moto.xray.models import SegmentCollection
-
-    def summary(self: Any, start_time: Any, end_time: Any, filter_expression: Any = None) -> dict[str, Any]:
-        return summaries(self, start_time, end_time, filter_expression)
-
-    SegmentCollection.summary = summary
-    _installed = True
-
-
-def reset() -> None:
-    """Nothing to clear: the traces live in moto's X-Ray backend."""
-
-
-def stop() -> None:
-    """Nothing runs: the patch stays for the life of the process (installing it twice is harmless)."""

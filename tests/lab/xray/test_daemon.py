@@ -1,4 +1,4 @@
-"""X-Ray in the lab (courselab/xray_daemon.py): real traces from real handlers, read with plain boto3."""
+"""X-Ray in the lab (courselab/lab/xray/): real traces from real handlers, read with plain boto3."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import boto3
 import pytest
 
 import courselab
+from courselab.lab import registry, scheduler
 from courselab.lab.awslambda import runtime as lambda_runtime
 from courselab.lab.xray import daemon as xray_daemon
+from courselab.lab.xray import provider as xray_provider
 from tests.conftest import wait_until
 
 
@@ -146,13 +148,14 @@ def test_not_sampled_upstream_and_passthrough_record_nothing(lab: courselab.Lab,
     assert traces["TraceSummaries"] == []
 
 
-def test_the_daemon_stops_with_the_lab_and_comes_back() -> None:
+def test_the_daemon_stops_with_the_lab_and_comes_back(lab: courselab.Lab) -> None:
     assert xray_daemon.daemon().address == lambda_runtime.RUNTIME_VARIABLES["AWS_XRAY_DAEMON_ADDRESS"]
-    xray_daemon.stop()
+    xray_provider.stop()
     assert "AWS_XRAY_DAEMON_ADDRESS" not in lambda_runtime.RUNTIME_VARIABLES
     with pytest.raises(RuntimeError, match="courselab.start"):
         xray_daemon.daemon()
-    xray_daemon.install()
+    context = registry.LabContext(lab.mode, lab.region, lab.endpoint, scheduler.current())
+    xray_provider.start(context)
     assert xray_daemon.daemon().address == lambda_runtime.RUNTIME_VARIABLES["AWS_XRAY_DAEMON_ADDRESS"]
 
 

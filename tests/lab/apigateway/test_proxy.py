@@ -1,4 +1,4 @@
-"""API Gateway → Lambda over HTTP in the lab (courselab/apigateway.py).
+"""API Gateway → Lambda over HTTP in the lab (courselab/lab/apigateway/).
 
 Each test builds a REST or HTTP API with plain boto3, puts tests/handlers/echo_api.py behind it,
 calls the API over HTTP with ``requests`` and checks what the handler saw and what the client got.
@@ -12,7 +12,6 @@ import io
 import json
 import time
 import zipfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,8 +21,9 @@ import requests
 
 import courselab
 from courselab.lab.apigateway.proxy import invoke_url
+from tests.conftest import HANDLERS
 
-HANDLER = Path(__file__).parent / "handlers" / "echo_api.py"
+HANDLER = HANDLERS / "echo_api.py"
 
 
 def _function(name: str = "echo-api", timeout: int = 10) -> str:

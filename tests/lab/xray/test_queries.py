@@ -1,4 +1,4 @@
-"""GetTraceSummaries with FilterExpression in the lab (courselab/xray_queries.py), through plain boto3."""
+"""GetTraceSummaries with FilterExpression in the lab (courselab/lab/xray/queries.py), through plain boto3."""
 
 from __future__ import annotations
 
