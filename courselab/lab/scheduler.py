@@ -287,7 +287,8 @@ class ThreadScheduler(Scheduler):
                 now = time.monotonic()
                 while (job := self._pop_due(now)) is not None:
                     self._ready.append(job)
-                    if self._idle == 0 and self._workers < self._max_workers:
+                    # every ready job needs a worker of its own: a busy one may block for seconds
+                    if len(self._ready) > self._idle and self._workers < self._max_workers:
                         self._workers += 1
                         threading.Thread(
                             target=self._work, name=f"courselab-worker-{self._workers}", daemon=True

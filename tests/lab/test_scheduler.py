@@ -118,3 +118,24 @@ def test_the_cooperative_scheduler_runs_nothing_by_itself_and_has_no_servers(mon
     assert jobs.run_due() == 1 and ran == ["a"]
     with pytest.raises(NotImplementedError, match="no threads"):
         jobs.serve("http", lambda: None, lambda: None)
+
+
+def test_jobs_due_together_start_together():
+    jobs = ThreadScheduler()
+    try:
+        gate = threading.Event()
+        started: list[float] = []
+
+        def slow() -> None:
+            started.append(time.monotonic())
+            gate.wait(2)
+
+        for _ in range(3):
+            jobs.call_later(0.05, slow, name="together")
+        deadline = time.monotonic() + 1
+        while len(started) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        gate.set()
+        assert len(started) == 3 and max(started) - min(started) < 0.5
+    finally:
+        jobs.close()
