@@ -13,6 +13,9 @@ moto builds with the fields AWS also sends
 ``userIdentity``, ``requestParameters``, ``responseElements``, the bucket's ``ownerIdentity``,
 the object's ``sequencer`` and, on versioned buckets, ``versionId``.
 
+The object key is URL-encoded as AWS sends it: a space becomes ``+`` and ``/`` stays ``/``
+(moto's encoding also turns ``/`` into ``%2F``); handlers decode it with ``urllib.parse.unquote_plus``.
+
 Where the lab differs from AWS: the ``sequencer`` grows across all keys (AWS only promises that it
 grows for events on the same key); ``sourceIPAddress`` is always the loopback address.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from urllib.parse import quote_plus
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +49,9 @@ def s3_event(
         s3 = record["s3"]
         s3["bucket"].setdefault("ownerIdentity", {"principalId": owner})
         obj = s3["object"]
+        # AWS URL-encodes the key as a form value (a space becomes "+") but keeps "/": moto's
+        # quote_plus also turns every "/" into "%2F", so "incoming/a b.txt" must read "incoming/a+b.txt".
+        obj["key"] = quote_plus(key.name, safe="/")
         if getattr(bucket, "versioning_status", None) == "Enabled" and key.version_id:
             obj.setdefault("versionId", key.version_id)
         # "sequencer": a hex value that only grows for events on the same key; ours is global.

@@ -89,3 +89,18 @@ def test_s3_event_has_the_aws_record_shape(triggers: courselab.Lab, deploy: Call
     assert record["s3"]["object"]["eTag"] == etag
     assert record["s3"]["object"]["sequencer"]
     assert {"userIdentity", "requestParameters", "responseElements", "eventTime"} <= record.keys()
+
+
+def test_the_key_is_url_encoded_as_aws_sends_it(triggers, deploy):
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="folders")
+    function = recorder(deploy)
+    s3.put_bucket_notification_configuration(
+        Bucket="folders",
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": function, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    s3.put_object(Bucket="folders", Key="incoming/red flower+1.jpg", Body=b"x")
+    key = wait_until(recorded, timeout=20)[0]["Records"][0]["s3"]["object"]["key"]
+    assert key == "incoming/red+flower%2B1.jpg"
