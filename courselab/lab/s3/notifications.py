@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from urllib.parse import quote_plus
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote_plus
 
 from courselab.lab.awslambda.async_invoke import invoke_async
 
