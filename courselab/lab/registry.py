@@ -89,10 +89,11 @@ EXTENSIONS: tuple[Extension, ...] = (
     ),
     Extension(
         "ec2",
-        START,
+        FIRST_REQUEST,
         "instances put EC2 Instance State-change Notification events on EventBridge",
         patches=f"{_L}.ec2.patches",
         requires=("events",),
+        services=("ec2",),  # moto.ec2 alone imports in about 1 s
     ),
     Extension(
         "awslambda",
@@ -152,11 +153,17 @@ EXTENSIONS: tuple[Extension, ...] = (
         requires=("awslambda",),
     ),
     Extension(
+        "cloudformation-responses",
+        START,
+        "custom resources and wait conditions answer CloudFormation at a URL on the lab's port",
+        provider=f"{_L}.cloudformation.provider",
+    ),
+    Extension(
         "cloudformation",
         FIRST_REQUEST,
-        "the SAM transform, and the resource types SAM generates",
+        "the SAM transform, every resource type SAM generates, rollback with reasons; no silent skips",
         patches=f"{_L}.cloudformation.patches",
-        requires=("awslambda",),
+        requires=("awslambda", "cloudformation-responses"),
         services=("cloudformation",),
     ),
     Extension(
