@@ -1,38 +1,58 @@
-"""What the lab changes in moto's CloudFormation: the SAM transform, extra resource types, rollback.
+"""What the lab changes in moto's CloudFormation: transform, checks, resource types, stack life, URLs.
 
-* ``Stack._parse_template`` and ``ChangeSet._parse_template``: after moto parses a template that
+* ``Stack._parse_template`` and ``ChangeSet._parse_template``: after moto parses a template, each
+  ``Fn::Transform`` of ``AWS::Include`` is replaced by its snippet (:mod:`.locations`); if it
   declares ``Transform: AWS::Serverless-2016-10-31``, the template is the SAM transform's output
   (:func:`courselab.lab.cloudformation.transform.sam_transform`), as CloudFormation expands it
-  before creating anything.
+  before creating anything; then :func:`~courselab.lab.cloudformation.template_checks.validate`
+  refuses what CloudFormation refuses (undeclared names, dependency cycles, unknown transforms).
 * ``parsing.get_model_list``: moto's list of models (``CloudFormationModel.__subclasses__()``,
   cached) with :data:`MODELS` appended. moto builds its type → model map from this list, later
   entries winning, so these replace moto's own models of the same types. The hook
   :func:`clear_model_caches` empties moto's three caches after the patches are applied and again
   after they are undone, so while the lab runs moto's map has the lab's models and after
-  ``courselab.stop()`` it is stock again.
-* ``parsing.parse_and_create_resource`` and ``Stack.create_resources``: a resource that fails to
-  create fails the stack as CloudFormation does (``CREATE_FAILED`` with the reason, the resources
-  made so far deleted, ``ROLLBACK_COMPLETE``) instead of moto's HTTP 500
-  (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html).
+  ``courselab.stop()`` it is stock again. ``parsing.resource_class_from_type`` gives ``Custom::*``
+  the lab's custom resource and every type without a model :class:`UnsupportedResource`, which
+  fails (stock moto skips it, and skips wait conditions).
+* Each resource (:mod:`.stack_resources`): ``parse_and_create_resource``,
+  ``parse_and_update_resource``, ``ResourceMap._delete_resource``, ``ResourceMap.delete`` and the
+  creation order: events, loud failures, checked ``Fn::GetAtt``, dependency order, ``DeletionPolicy``.
+* Each stack (:mod:`.stacks`): ``Stack.create_resources``, ``Stack.update``, ``Stack.delete`` and
+  the backend's ``create_stack``, ``delete_stack``, ``execute_change_set``: rollback with reasons,
+  outputs and exports checked, change sets that leave the stack as ``CreateStack`` would; nested
+  stacks fail their parent when they fail, ``Ref`` is their id and ``Fn::GetAtt Outputs.X`` works.
+* ``get_stack_from_s3_url`` (in ``utils`` and where ``responses`` and ``models`` imported it) and
+  ``AWS::Include``'s bucket parsing: :mod:`.locations`, so ``http://127.0.0.1:PORT/bucket/key`` works.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from courselab.lab.cloudformation.resources import BucketWithNotifications, LambdaAliasResource, LambdaVersionResource
+from courselab.lab.cloudformation import locations, stack_resources, stacks
+from courselab.lab.cloudformation.custom_resources import (
+    CustomResource,
+    UnsupportedResource,
+    WaitCondition,
+    WaitConditionHandle,
+)
+from courselab.lab.cloudformation.resources import (
+    BucketWithNotifications,
+    LambdaAliasResource,
+    LambdaVersionResource,
+    ResourceError,
+)
 from courselab.lab.cloudformation.resources_apigateway import ApiGatewayStage, RestApiWithBody
 from courselab.lab.cloudformation.resources_deployment import (
     CloudWatchAlarm,
     CodeDeployApplication,
     CodeDeployDeploymentGroup,
 )
+from courselab.lab.cloudformation.template_checks import validate
 from courselab.lab.cloudformation.transform import declares_sam, sam_transform
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
-log = logging.getLogger(__name__)
 _PARSING = "moto.cloudformation.parsing"
 _MODELS = "moto.cloudformation.models"
 
@@ -46,25 +66,32 @@ MODELS: tuple[type, ...] = (
     CloudWatchAlarm,
     CodeDeployApplication,
     CodeDeployDeploymentGroup,
+    CustomResource,
+    WaitCondition,
+    WaitConditionHandle,
 )
 
 
-# -- the transform ------------------------------------------------------------------------------
+# -- the transform, then CloudFormation's checks ----------------------------------------------------
 
 
 @patches.wrap(f"{_MODELS}:Stack._parse_template")
 def stack_parse_template(original: Any, self: Any) -> None:
     original(self)
+    region = self.stack_id.split(":")[3]  # Stack.__init__ parses before it sets region_name
+    self.template_dict = locations.include_snippets(self.template_dict, self.account_id, region)
     if declares_sam(self.template_dict):
-        region = self.stack_id.split(":")[3]  # Stack.__init__ parses before it sets region_name
         self.template_dict = sam_transform(self.template_dict, region, getattr(self, "parameters", None))
+    validate(self.template_dict)
 
 
 @patches.wrap(f"{_MODELS}:ChangeSet._parse_template")
 def change_set_parse_template(original: Any, self: Any) -> None:
     original(self)
+    self.template_dict = locations.include_snippets(self.template_dict, self.stack.account_id, self.stack.region_name)
     if declares_sam(self.template_dict):
         self.template_dict = sam_transform(self.template_dict, self.stack.region_name, self.parameters)
+    validate(self.template_dict)
 
 
 # -- the resource types -------------------------------------------------------------------------
@@ -89,45 +116,66 @@ def clear_model_caches() -> None:
             cached.cache_clear()
 
 
-# -- a failed resource rolls the stack back ----------------------------------------------------
-
-
-class ResourceFailed(Exception):
-    """One resource of a stack could not be created: says which, of what type, and why."""
-
-    def __init__(self, logical_id: str, resource_type: str, error: Exception) -> None:
-        super().__init__(f"{logical_id} ({resource_type}): {type(error).__name__}: {error}")
-        self.logical_id, self.resource_type = logical_id, resource_type
-
-
-@patches.wrap(f"{_PARSING}:parse_and_create_resource")
-def parse_and_create_resource(
-    original: Any, logical_id: str, resource_json: dict[str, Any], *args: Any, **kw: Any
-) -> Any:
-    try:
-        return original(logical_id, resource_json, *args, **kw)
-    except ResourceFailed:
-        raise
-    except Exception as error:  # noqa: BLE001 - reported in the stack's events, as CloudFormation does
-        raise ResourceFailed(logical_id, str(resource_json.get("Type")), error) from error
-
-
-@patches.wrap(f"{_MODELS}:Stack.create_resources")
-def create_resources(original: Any, self: Any) -> None:
-    """Create, or fail as CloudFormation does: CREATE_FAILED with a reason, roll back, ROLLBACK_COMPLETE."""
+@patches.replace(f"{_PARSING}:resource_class_from_type")
+def resource_class_from_type(resource_type: str) -> Any:
+    """The model of a type: ``Custom::*`` are custom resources; a type without one fails, loudly."""
     from moto.cloudformation import parsing
 
-    try:
-        original(self)
-    except ResourceFailed as failed:
-        log.warning("stack %s: %s", self.name, failed)
-        self._add_stack_event("CREATE_FAILED", resource_status_reason=f"Resource creation failed: {failed}")
-        self.status = "ROLLBACK_IN_PROGRESS"
-        self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=str(failed))
-        try:
-            self.resource_map.delete()
-        except Exception as error:  # noqa: BLE001 - leave what cannot be deleted, say so
-            log.warning("stack %s: rollback left resources behind: %s", self.name, error)
-        self.output_map = parsing.OutputMap(self.resource_map, {}, self.stack_id)  # a rolled-back stack has none
-        self.status = "ROLLBACK_COMPLETE"
-        self._add_stack_event("ROLLBACK_COMPLETE")
+    if isinstance(resource_type, str) and resource_type.startswith("Custom::"):
+        return CustomResource
+    return parsing.get_model_map().get(resource_type) or UnsupportedResource
+
+
+@patches.wrap(f"{_MODELS}:Stack.create_from_cloudformation_json")
+def nested_stack(original: Any, cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kw: Any) -> Any:
+    """An ``AWS::CloudFormation::Stack`` that rolled back fails its parent, as on AWS."""
+    stack = original(cls, resource_name, cloudformation_json, *args, **kw)
+    if stack.status != "CREATE_COMPLETE":
+        reasons = [e.resource_status_reason for e in stack.events if e.resource_status_reason]
+        raise ResourceError(
+            f"Embedded stack {stack.stack_id} was not successfully created: {reasons[-1] if reasons else stack.status}"
+        )
+    return stack
+
+
+def _nested_attribute(self: Any, attribute_name: str) -> Any:
+    """``Fn::GetAtt Nested.Outputs.Name``: a nested stack's output."""
+    if attribute_name.startswith("Outputs."):
+        output = self.output_map.get(attribute_name.split(".", 1)[1])
+        if output is not None:
+            return output.value
+    raise ResourceError(f"Stack {self.name} has no attribute {attribute_name} (its outputs: Outputs.<name>)")
+
+
+patches.add(f"{_MODELS}:Stack.get_cfn_attribute", _nested_attribute)
+patches.set(f"{_MODELS}:Stack.physical_resource_id", property(lambda self: self.stack_id))
+
+
+# -- each resource, each stack ----------------------------------------------------------------------
+
+patches.wrap(f"{_PARSING}:parse_and_create_resource")(stack_resources.create_resource)
+patches.wrap(f"{_PARSING}:parse_and_update_resource")(stack_resources.update_resource)
+patches.wrap(f"{_PARSING}:ResourceMap._delete_resource")(stack_resources.delete_resource)
+patches.replace(f"{_PARSING}:ResourceMap.delete")(stack_resources.delete_all)
+patches.replace(f"{_PARSING}:ResourceMap._ResourceMap__get_resources_in_dependency_order")(
+    stack_resources.creation_order
+)
+patches.replace(f"{_MODELS}:Stack.create_resources")(stacks.create_resources)
+patches.replace(f"{_MODELS}:Stack.update")(stacks.update)
+patches.wrap(f"{_MODELS}:Stack.delete")(stacks.delete)
+patches.replace(f"{_MODELS}:CloudFormationBackend.create_stack")(stacks.create_stack)
+patches.wrap(f"{_MODELS}:CloudFormationBackend.delete_stack")(stacks.delete_stack)
+patches.replace(f"{_MODELS}:CloudFormationBackend.execute_change_set")(stacks.execute_change_set)
+
+
+# -- where templates come from --------------------------------------------------------------------
+
+for _module in ("moto.cloudformation.utils", "moto.cloudformation.responses", _MODELS):
+    patches.replace(f"{_module}:get_stack_from_s3_url")(locations.get_stack_from_s3_url)
+
+
+@patches.replace(f"{_PARSING}:bucket_and_name_from_url")
+def include_location(url: str) -> tuple[str, str]:
+    """``AWS::Include``'s ``Location``: any URL form :mod:`.locations` reads, not only ``s3://``."""
+    bucket, key, _ = locations.bucket_and_key(url)
+    return bucket, key

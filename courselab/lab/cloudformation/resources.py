@@ -27,6 +27,10 @@ from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
 
+class ResourceError(Exception):
+    """A resource could not be made, updated or deleted; the message is the reason CloudFormation shows."""
+
+
 class Resource:
     """Common ground: a created resource remembers its physical id and the attributes GetAtt returns."""
 
