@@ -163,8 +163,16 @@ EXTENSIONS: tuple[Extension, ...] = (
         FIRST_REQUEST,
         "the SAM transform, every resource type SAM generates, rollback with reasons; no silent skips",
         patches=f"{_L}.cloudformation.patches",
-        requires=("awslambda", "cloudformation-responses"),
+        requires=("awslambda", "cloudformation-responses", "stepfunctions"),
         services=("cloudformation",),
+    ),
+    Extension(
+        "stepfunctions",
+        FIRST_REQUEST,
+        "state machines run (moto's ASL interpreter) and their tasks call the lab",
+        patches=f"{_L}.stepfunctions.patches",
+        requires=("awslambda",),
+        services=("states",),
     ),
     Extension(
         "elbv2",

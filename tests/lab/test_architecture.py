@@ -155,6 +155,7 @@ FIRST_CALLS = {
     "ecr": ("ecr", "describe_repositories"),
     "cloudformation": ("cloudformation", "list_stacks"),
     "ec2": ("ec2", "describe_regions"),
+    "states": ("stepfunctions", "list_state_machines"),
 }
 for row in registry.EXTENSIONS:
     for service in row.services:

@@ -69,7 +69,8 @@ class FunctionSpec:
             runtime=fn.run_time or "",
             timeout=int(fn.timeout),
             memory_size=int(fn.memory_size),
-            environment=tuple(sorted((fn.environment_vars or {}).items())),
+            # CloudFormation passes a Number parameter through as a number; Lambda holds strings only
+            environment=tuple(sorted((str(k), str(v)) for k, v in (fn.environment_vars or {}).items())),
             # moto keeps the hex SHA-256 of the package whenever the code is set: no re-hash per invoke
             code_sha256=getattr(fn, "code_digest", "") or hashlib.sha256(fn.code_bytes or b"").hexdigest(),
             region=fn.region,

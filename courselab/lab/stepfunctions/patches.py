@@ -1,0 +1,30 @@
+"""Every Step Functions backend is moto's executing one, and its tasks' boto3 calls go to the lab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+from courselab.lab.patching import Patches
+
+patches = Patches(__name__)
+
+
+@patches.replace("moto.stepfunctions.responses:get_backend")
+def get_backend(account: str, region: str) -> Any:
+    """The API's backend: the one that executes (moto's ``execute_state_machine``, always on)."""
+    return stepfunctions_parser_backends[account][region]
+
+
+# CloudFormation's AWS::StepFunctions::StateMachine looks the backends up by this module name.
+patches.set("moto.stepfunctions.models:stepfunctions_backends", stepfunctions_parser_backends)
+
+
+@patches.replace("moto.stepfunctions.parser.asl.utils.boto_client:moto_server_port")
+def moto_server_port() -> str:
+    """The tasks' boto3 clients call http://localhost:{this}: the lab's own port."""
+    from courselab.lab import server
+
+    lab = server.current()
+    return lab.endpoint.rsplit(":", 1)[1] if lab is not None and lab.endpoint else "5000"
