@@ -69,7 +69,9 @@ class _Channel:
 class ExecutionEnvironment:
     """One sandbox: a process that imported the handler once and serves one request at a time."""
 
-    def __init__(self, spec: FunctionSpec, code_dir: Path, work_dir: Path, endpoint: str) -> None:
+    def __init__(
+        self, spec: FunctionSpec, code_dir: Path, work_dir: Path, endpoint: str, opt_dir: Path | None = None
+    ) -> None:
         self.spec = spec
         self.id = uuid.uuid4().hex
         today = time.strftime("%Y/%m/%d", time.gmtime())
@@ -92,7 +94,7 @@ class ExecutionEnvironment:
                 # PYTHONPATH below lists the site-packages folders instead.
                 [sys.executable, "-S", "-m", "courselab.lab.awslambda.bootstrap", str(req_read), str(res_write)],
                 cwd=code_dir,
-                env=self._environment(code_dir, endpoint),
+                env=self._environment(code_dir, endpoint, opt_dir),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -103,7 +105,7 @@ class ExecutionEnvironment:
         os.close(res_write)
         self.channel = _Channel(req_write, res_read)
 
-    def _environment(self, code_dir: Path, endpoint: str) -> dict[str, str]:
+    def _environment(self, code_dir: Path, endpoint: str, opt_dir: Path | None) -> dict[str, str]:
         """Lambda's defined runtime variables (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html)."""
         spec = self.spec
         package_root = str(paths.SOURCE_ROOT)
@@ -130,7 +132,7 @@ class ExecutionEnvironment:
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": str(self.tmp_dir),
                 "TMPDIR": str(self.tmp_dir),
-                "PYTHONPATH": os.pathsep.join([package_root, *site_packages()]),
+                "PYTHONPATH": os.pathsep.join([package_root, *layer_paths(opt_dir, spec.runtime), *site_packages()]),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONUNBUFFERED": "1",
                 # Lab only: the handler's own boto3 calls reach the same lab.
@@ -201,3 +203,12 @@ def site_packages() -> list[str]:
     """Where the lab's own packages live (boto3 among them), for handlers started with ``-S``."""
     paths = sysconfig.get_paths()
     return list(dict.fromkeys(p for p in (paths["purelib"], paths["platlib"]) if p))
+
+
+def layer_paths(opt_dir: Path | None, runtime: str) -> list[str]:
+    """Where a Python runtime finds the layers' packages: /opt/python/lib/python3.x/site-packages, then
+    /opt/python (https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html#packaging-layers-paths)."""
+    if opt_dir is None:
+        return []
+    versions = dict.fromkeys([runtime, f"python{sys.version_info.major}.{sys.version_info.minor}"])
+    return [str(opt_dir / "python" / "lib" / v / "site-packages") for v in versions] + [str(opt_dir / "python")]

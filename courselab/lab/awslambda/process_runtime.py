@@ -9,6 +9,7 @@ gets ``Sandbox.Timedout``, as AWS resets an environment after a timeout.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -58,6 +59,28 @@ class ProcessRuntime(LambdaRuntime):
                 self._code_dirs[spec.code_sha256] = target
             return self._code_dirs[spec.code_sha256]
 
+    def _opt_dir(self, spec: FunctionSpec) -> Path | None:
+        """The function's layers, extracted in order into one folder, as Lambda extracts them into /opt."""
+        if not spec.layers:
+            return None
+        from moto.awslambda.utils import get_backend
+
+        key = hashlib.sha256("\n".join(spec.layers).encode()).hexdigest()[:16]
+        with self._lock:
+            target = self._work_dir / f"opt-{key}"
+            if not target.exists():
+                staging = Path(tempfile.mkdtemp(dir=self._work_dir))
+                for arn in spec.layers:
+                    _, _, _, region, account, *_ = arn.split(":")
+                    layer = get_backend(account, region).layers_versions_by_arn(arn)
+                    try:
+                        with zipfile.ZipFile(io.BytesIO(getattr(layer, "code_bytes", b"") or b"")) as archive:
+                            archive.extractall(staging)  # a later layer overwrites an earlier one's files
+                    except zipfile.BadZipFile:
+                        pass
+                staging.rename(target)
+            return target
+
     def invoke(
         self, fn: Any, event: str, *, client_context: str | None = None, trace_id: str | None = None
     ) -> InvokeResult:
@@ -72,7 +95,9 @@ class ProcessRuntime(LambdaRuntime):
         healthy = False
         try:
             if env is None:
-                env = ExecutionEnvironment(spec, self._code_dir(fn, spec), self._work_dir, self.endpoint)
+                env = ExecutionEnvironment(
+                    spec, self._code_dir(fn, spec), self._work_dir, self.endpoint, self._opt_dir(spec)
+                )
                 self.assignment.started(env)
                 env.wait_ready()
             result = self._run(env, spec, request_id, event, cold, client_context, trace_id)

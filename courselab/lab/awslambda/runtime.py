@@ -57,6 +57,7 @@ class FunctionSpec:
     account_id: str
     log_group: str
     tracing: str
+    layers: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, fn: Any) -> FunctionSpec:
@@ -77,6 +78,7 @@ class FunctionSpec:
             account_id=fn.account_id,
             log_group=fn.logs_group_name,
             tracing=(fn.tracing_config or {}).get("Mode", "PassThrough"),
+            layers=tuple(layer["Arn"] for layer in getattr(fn, "layers", None) or []),
         )
 
 
