@@ -72,10 +72,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # The browser tests read _build/html, so the book is built (clean) before pytest runs.
+# The notebooks the book build has just executed are not executed again by tests/test_notebooks.py.
 test: $(STAMP) $(NODE_STAMP) $(CLI_STAMP) $(SAM_STAMP)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory book
-	$(BIN)/pytest -n 2 tests/
+	COURSELAB_EXECUTED_CACHE=_build/.jupyter_cache $(BIN)/pytest -n 2 tests/
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

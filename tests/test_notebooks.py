@@ -4,10 +4,16 @@ A notebook is a ``.md`` file under ``chapters/`` or ``exercises/`` whose front m
 ``jupytext`` and ``kernelspec``. It is read with jupytext and executed in memory with nbclient,
 in the notebook's own folder (so relative paths such as ``handlers/hello.py`` work as in the book).
 Nothing is written to disk: Sphinx must never see an ``.ipynb`` next to its ``.md``.
+
+``make test`` builds the book, executing every notebook into the execution cache, right before
+pytest, and points ``COURSELAB_EXECUTED_CACHE`` at that cache: a notebook the build has just executed
+without error, with the code cells it has now, is taken from there instead of being run twice.
+Without that variable (``pytest tests/test_notebooks.py`` on its own) every notebook runs here.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -69,8 +75,24 @@ def source_line(text: str, source: str) -> int | None:
     return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
+def executed_by_the_build(path: Path) -> bool:
+    """Did the book build just execute this notebook, as it is now, without an error?"""
+    folder = os.environ.get("COURSELAB_EXECUTED_CACHE")
+    if not folder or not Path(folder).is_dir():
+        return False
+    from jupyter_cache import get_cache
+
+    cache = get_cache(folder)
+    try:
+        return cache.get_cached_project_nb(str(path)) is not None
+    except KeyError:  # not a page of the book: run it here
+        return False
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
 def test_notebook_runs(path: Path) -> None:
+    if executed_by_the_build(path):
+        return
     nb = jupytext.read(path)
     kernel = nb.metadata.get("kernelspec", {}).get("name", "python3")
     client = NotebookClient(

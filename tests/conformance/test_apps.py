@@ -12,13 +12,29 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 import courselab
 from tests.conformance import harness
 
+#: Apps the lab does not run yet, each with the reason: they must fail (strict), and one that
+#: starts passing fails the run until its line is removed, so this list and the lab appendix stay true.
+KNOWN_GAPS: dict[str, str] = yaml.safe_load((Path(__file__).with_name("known_gaps.yml")).read_text()) or {}
+
+
+def _params() -> list:
+    return [
+        pytest.param(app, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[app])) if app in KNOWN_GAPS else app
+        for app in harness.app_names()
+    ]
+
+
+def test_known_gaps_name_real_apps() -> None:
+    assert set(KNOWN_GAPS) <= set(harness.app_names())
+
 
 @pytest.mark.timeout(150)
-@pytest.mark.parametrize("app", harness.app_names())
+@pytest.mark.parametrize("app", _params())
 def test_app(app: str, lab: courselab.Lab) -> None:
     outcome = harness.run(app, lab)
     folder = os.environ.get("COURSELAB_CONFORMANCE_REPORT")
