@@ -1,5 +1,10 @@
 """HTTP APIs (payload format 2.0, or 1.0 when the integration asks): route a request to a Lambda proxy.
 
+Stage throttling (``DefaultRouteSettings``/``RouteSettings``) applies first
+(:mod:`courselab.lab.apigateway.usage`); ``AWS_PROXY`` integrations with an
+``IntegrationSubtype`` call an AWS service (:mod:`courselab.lab.apigateway.first_class`), those
+without one invoke Lambda.
+
 HTTP APIs take the most specific match: a full match of route and method, then a route with a
 greedy ``{proxy+}`` variable, then ``$default``
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html); a
@@ -15,10 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from courselab.lab.apigateway import first_class, usage
 from courselab.lab.apigateway.apis import Found, Template, path_parts
+from courselab.lab.apigateway.exchange import Exchange
 from courselab.lab.apigateway.integration import bad_gateway, error, internal, invoke
 from courselab.lab.apigateway.payloads import (
-    IncomingRequest,
     MalformedProxyResponse,
     ProxyResponse,
     RouteMatch,
@@ -31,12 +37,14 @@ from courselab.lab.apigateway.payloads import (
 HTTP_API_TIMEOUT_MS = 30_000  # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
 
 
-def serve_http_api(found: Found, stage_name: str, req: IncomingRequest, domain: str) -> ProxyResponse:
+def serve_http_api(found: Found, stage_name: str, exchange: Exchange) -> ProxyResponse:
     """Answer one request to an HTTP API's stage (raises :class:`~courselab.lab.apigateway.integration.Reply`)."""
     api = found.api
+    req, domain = exchange.req, exchange.domain
     not_found = error("http", 404, "Not Found", "NotFoundException")
     stage = api.stages.get(stage_name)
     if stage is None:
+        exchange.fail("Not Found", "RESOURCE_NOT_FOUND")
         raise not_found
     parts = path_parts(req.raw_path)
     best: tuple[tuple[Any, ...], Any, Template | None, dict[str, str]] | None = None
@@ -60,15 +68,24 @@ def serve_http_api(found: Found, stage_name: str, req: IncomingRequest, domain: 
     elif default_route is not None:
         route, template, params = default_route, None, {}
     else:
+        exchange.fail("Not Found", "RESOURCE_NOT_FOUND")
         raise not_found
+    exchange.route_key = route.route_key
+    exchange.resource_path = template.path if template else "$default"
+    usage.admit_http(exchange, stage, route.route_key)
     integration_id = (route.target or "").removeprefix("integrations/")
     integration = api.integrations.get(integration_id)
     if integration is None or integration.integration_type != "AWS_PROXY":
         what = f"integration {integration.integration_type}" if integration else "no integration target"
         raise internal(
-            "http", f"route {route.route_key!r} has {what}; the lab serves only AWS_PROXY Lambda integrations"
+            "http",
+            f"route {route.route_key!r} has {what}; the lab serves only AWS_PROXY integrations "
+            "(Lambda, or an AWS service by IntegrationSubtype)",
         )
     variables = dict(stage.stage_variables or {})
+    timeout_ms = int(integration.timeout_in_millis or HTTP_API_TIMEOUT_MS)
+    if integration.integration_subtype:
+        return first_class.run(exchange, integration, params, variables, timeout_ms)
     match = RouteMatch(
         api_id=api.api_id,
         account_id=found.account_id,
@@ -83,8 +100,10 @@ def serve_http_api(found: Found, stage_name: str, req: IncomingRequest, domain: 
         event = event_v1(req, match, domain_name=domain, binary_body=False)
     else:
         event = event_v2(req, match, domain_name=domain)
-    timeout_ms = int(integration.timeout_in_millis or HTTP_API_TIMEOUT_MS)
+    started = exchange.latency_ms
     payload = invoke("http", integration.integration_uri, variables, event, timeout_ms)
+    exchange.integration_status = "200"
+    exchange.integration_latency_ms = exchange.latency_ms - started
     try:
         return parse_response_v1(payload) if version == "1.0" else parse_response_v2(payload)
     except MalformedProxyResponse as bad:

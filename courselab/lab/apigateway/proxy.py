@@ -44,10 +44,17 @@ one comma-joined ``HTTP_*`` variable and drops their spelling; API Gateway keeps
 patch of ``WSGIRequestHandler.make_environ`` (:mod:`courselab.lab.apigateway.patches`) keeps each
 request's header lines in ``environ[RAW_HEADERS]`` for the event's ``multiValueHeaders``.
 
+Around that: API keys, usage plans and throttling (:mod:`courselab.lab.apigateway.usage`), request
+validation (:mod:`courselab.lab.apigateway.validation`), ``AWS`` integrations with mapping
+templates (:mod:`courselab.lab.apigateway.aws_integration`), HTTP API first-class integrations
+(:mod:`courselab.lab.apigateway.first_class`) and, once the answer is known, the stage's access
+log line (:mod:`courselab.lab.apigateway.access_logs`). The middleware also answers ``GetUsage``
+(``GET /usageplans/{id}/usage``), which moto does not route.
+
 Where the lab differs from AWS: HTTP API stages need no deployment (moto has no HTTP API
-deployments), so every stage serves the current routes; authorizers, API keys, usage plans,
-throttling, CORS preflight, mapping templates and non-proxy integrations (``AWS``, ``HTTP``,
-``MOCK``) are not served; the function's resource policy (``lambda add-permission``) is not checked.
+deployments), so every stage serves the current routes; authorizers, CORS preflight, gateway
+responses and ``MOCK``/``HTTP`` integrations are not served; the function's resource policy
+(``lambda add-permission``) and IAM permissions are not checked.
 """
 
 from __future__ import annotations
@@ -59,7 +66,9 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
+from courselab.lab.apigateway import access_logs, usage
 from courselab.lab.apigateway.apis import find_api
+from courselab.lab.apigateway.exchange import Exchange
 from courselab.lab.apigateway.http_api import serve_http_api
 from courselab.lab.apigateway.integration import Reply, error
 from courselab.lab.apigateway.payloads import IncomingRequest, ProxyResponse
@@ -70,6 +79,7 @@ __all__ = ["RAW_HEADERS", "ApiGatewayProxy", "invoke_url"]
 #: The environ key holding the request's header lines as sent: ``[(name, value), ...]``.
 RAW_HEADERS = "courselab.raw_headers"
 
+_GET_USAGE = re.compile(r"^/usageplans/(?P<plan>[^/]+)/usage/?$")
 _USER_REQUEST = re.compile(r"^/restapis/(?P<api>[^/?]+)/(?P<stage>[^/?]+)/_user_request_(?P<path>/[^?]*)?")
 
 StartResponse = Callable[..., Any]
@@ -107,6 +117,11 @@ class ApiGatewayProxy:
             )
             if deploying:
                 return self._deploy(environ, start_response, deploying["api"])
+            usage_of = environ.get("REQUEST_METHOD") == "GET" and _GET_USAGE.match(environ.get("PATH_INFO", ""))
+            if usage_of:
+                status, headers, body = usage.usage_reply(environ, usage_of["plan"])
+                start_response(status, headers)
+                return [body]
             return self.app(environ, start_response)
         if "://" in raw_uri.split("/_user_request_", 1)[0]:  # an absolute request target
             raw_uri = "/" + raw_uri.split("://", 1)[1].partition("/")[2]
@@ -163,10 +178,18 @@ class ApiGatewayProxy:
                 request_id=request_id,
             )
             domain = req.header("host") or f"{api_id}.execute-api.{found.region}.amazonaws.com"
-            if found.kind == "rest":
-                response = serve_rest(found, stage, req, domain)
-            else:
-                response = serve_http_api(found, stage, req, domain)
+            exchange = Exchange(found.kind, req, api_id, found.account_id, found.region, stage, domain)
+            try:
+                if found.kind == "rest":
+                    response = serve_rest(found, stage, exchange)
+                else:
+                    response = serve_http_api(found, stage, exchange)
+            except Reply as reply:
+                response = reply.response
+            exchange.status, exchange.response_length = response.status, len(response.body)
+            stage_object = found.api.stages.get(stage)
+            if stage_object is not None:
+                access_logs.write(exchange, stage_object)
         except Reply as reply:
             response = reply.response
         response.headers.append(id_header)
