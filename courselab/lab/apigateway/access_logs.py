@@ -49,7 +49,7 @@ def format_line(template: str, variables: dict[str, Any]) -> str:
         while name not in flat and "." in name:
             name, tail = name.rsplit(".", 1)
             rest = f".{tail}{rest}"
-        return (_text(flat[name]) if name in flat else "-") + rest
+        return _text(flat[name]) + rest if name in flat else "-"
 
     return _VARIABLE.sub(substitute, template)
 

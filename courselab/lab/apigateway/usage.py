@@ -18,7 +18,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request
   ``DefaultRouteSettings`` and ``RouteSettings``.
 
 ``GetUsage`` (``GET /usageplans/{id}/usage``, not routed by moto) answers from the lab's own
-counts: ``items`` maps each key to one ``[used, remaining]`` pair a day.
+counts: ``items`` (``values`` on the wire) maps each key to one ``[used, remaining]`` pair a day.
 
 Where the lab differs: counts and buckets live in the lab's memory (a reset clears them) and
 count only requests that reached a method; the account-level limit (10,000 requests a second)
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -219,7 +220,7 @@ def get_usage(account_id: str, region: str, plan_id: str, query: dict[str, str])
                 days.append([used, remaining])
                 day += dt.timedelta(days=1)
             items[key_id] = days
-    body = {"usagePlanId": plan_id, "startDate": start.isoformat(), "endDate": end.isoformat(), "items": items}
+    body = {"usagePlanId": plan_id, "startDate": start.isoformat(), "endDate": end.isoformat(), "values": items}
     return 200, body
 
 
@@ -232,7 +233,7 @@ def usage_reply(environ: dict[str, Any], plan_id: str) -> tuple[str, list[tuple[
 
     authorization = environ.get("HTTP_AUTHORIZATION", "")
     scope = re.search(r"Credential=([^/,\s]+)/\d+/([^/]+)/", authorization)
-    region = scope[2] if scope else environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    region = scope[2] if scope else os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     account_id = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or get_account_id_from(scope[1] if scope else "")
     status, body = get_usage(account_id, region, plan_id, dict(parse_qsl(environ.get("QUERY_STRING", ""))))
     headers = [("Content-Type", "application/json")]
