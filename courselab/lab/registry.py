@@ -147,7 +147,7 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "apigateway",
         START,
-        "REST and HTTP APIs answer HTTP on the lab's port and invoke Lambda",
+        "REST and HTTP APIs answer HTTP on the lab's port: Lambda, AWS service integrations, keys, throttling, logs",
         patches=f"{_L}.apigateway.patches",
         provider=f"{_L}.apigateway.provider",
         requires=("awslambda",),
