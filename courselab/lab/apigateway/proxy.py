@@ -59,6 +59,7 @@ responses and ``MOCK``/``HTTP`` integrations are not served; the function's reso
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -101,6 +102,15 @@ def _environ_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
             headers.append((key.replace("_", "-").title(), value))
     return headers
+
+
+def _message_of(body: bytes) -> str:
+    """The ``message`` of an API Gateway error body (for ``$context.error.message``)."""
+    try:
+        message = json.loads(body).get("message")
+    except (ValueError, AttributeError):
+        return ""
+    return message if isinstance(message, str) else ""
 
 
 class ApiGatewayProxy:
@@ -187,6 +197,8 @@ class ApiGatewayProxy:
             except Reply as reply:
                 response = reply.response
             exchange.status, exchange.response_length = response.status, len(response.body)
+            if response.status >= 400 and not exchange.error_message:
+                exchange.fail(_message_of(response.body), "")
             stage_object = found.api.stages.get(stage)
             if stage_object is not None:
                 access_logs.write(exchange, stage_object)
