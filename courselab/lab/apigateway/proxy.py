@@ -49,7 +49,8 @@ validation (:mod:`courselab.lab.apigateway.validation`), ``AWS`` integrations wi
 templates (:mod:`courselab.lab.apigateway.aws_integration`), HTTP API first-class integrations
 (:mod:`courselab.lab.apigateway.first_class`) and, once the answer is known, the stage's access
 log line (:mod:`courselab.lab.apigateway.access_logs`). The middleware also answers ``GetUsage``
-(``GET /usageplans/{id}/usage``), which moto does not route.
+and ``UpdateUsage`` (``/usageplans/{id}/usage``, ``/usageplans/{id}/keys/{key}/usage``), which moto
+does not route.
 
 Where the lab differs from AWS: HTTP API stages need no deployment (moto has no HTTP API
 deployments), so every stage serves the current routes; authorizers, CORS preflight, gateway
@@ -81,6 +82,7 @@ __all__ = ["RAW_HEADERS", "ApiGatewayProxy", "invoke_url"]
 RAW_HEADERS = "courselab.raw_headers"
 
 _GET_USAGE = re.compile(r"^/usageplans/(?P<plan>[^/]+)/usage/?$")
+_UPDATE_USAGE = re.compile(r"^/usageplans/(?P<plan>[^/]+)/keys/(?P<key>[^/]+)/usage/?$")
 _USER_REQUEST = re.compile(r"^/restapis/(?P<api>[^/?]+)/(?P<stage>[^/?]+)/_user_request_(?P<path>/[^?]*)?")
 
 StartResponse = Callable[..., Any]
@@ -127,9 +129,14 @@ class ApiGatewayProxy:
             )
             if deploying:
                 return self._deploy(environ, start_response, deploying["api"])
-            usage_of = environ.get("REQUEST_METHOD") == "GET" and _GET_USAGE.match(environ.get("PATH_INFO", ""))
-            if usage_of:
-                status, headers, body = usage.usage_reply(environ, usage_of["plan"])
+            method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")
+            usage_of = method == "GET" and _GET_USAGE.match(path)
+            granting = method == "PATCH" and _UPDATE_USAGE.match(path)
+            if usage_of or granting:
+                if granting:
+                    status, headers, body = usage.usage_reply(environ, granting["plan"], granting["key"])
+                else:
+                    status, headers, body = usage.usage_reply(environ, usage_of["plan"])
                 start_response(status, headers)
                 return [body]
             return self.app(environ, start_response)

@@ -19,11 +19,11 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request
 
 ``GetUsage`` (``GET /usageplans/{id}/usage``, not routed by moto) answers from the lab's own
 counts: ``items`` (``values`` on the wire) maps each key to one ``[used, remaining]`` pair a day.
+``UpdateUsage`` (``replace /remaining``) grants a key more, or fewer, calls this quota period.
 
 Where the lab differs: counts and buckets live in the lab's memory (a reset clears them) and
 count only requests that reached a method; the account-level limit (10,000 requests a second)
-and ``apiKeySource: AUTHORIZER`` are not emulated (the latter answers 403 saying so);
-``UpdateUsage`` is not implemented.
+and ``apiKeySource: AUTHORIZER`` are not emulated (the latter answers 403 saying so).
 """
 
 from __future__ import annotations
@@ -62,12 +62,15 @@ class _Bucket:
 _buckets: dict[tuple[Any, ...], _Bucket] = {}
 #: (account, region, plan id, key id) -> {ISO date: requests}
 _counts: dict[tuple[str, str, str, str], dict[str, int]] = {}
+#: (account, region, plan id, key id) -> {ISO date a quota period starts: requests UpdateUsage granted}
+_grants: dict[tuple[str, str, str, str], dict[str, int]] = {}
 
 
 def reset() -> None:
     with _lock:
         _buckets.clear()
         _counts.clear()
+        _grants.clear()
 
 
 def _allowed(key: tuple[Any, ...], rate: Any, burst: Any) -> bool:
@@ -162,7 +165,8 @@ def admit_rest(exchange: Exchange, api: Any, stage: Any, method: Any, resource_p
             quota = plan.quota or {}
             if quota.get("limit") is not None:
                 start = _period_start(quota.get("period", "DAY"), int(quota.get("offset") or 0), today)
-                if _used_since(counts, start, today) >= int(quota["limit"]):
+                granted = _grants.get((exchange.account_id, exchange.region, plan.id, key.id), {})
+                if _used_since(counts, start, today) >= int(quota["limit"]) + granted.get(start.isoformat(), 0):
                     raise _reply(
                         exchange, 429, "Limit Exceeded", "LimitExceededException", "QUOTA_EXCEEDED",
                         f"usage plan {plan.id} allows key {key.id} {quota['limit']} a {quota.get('period', 'DAY')}",
@@ -208,13 +212,15 @@ def get_usage(account_id: str, region: str, plan_id: str, query: dict[str, str])
     with _lock:
         for key_id in keys:
             counts = _counts.get((account_id, region, plan_id, key_id), {})
+            granted = _grants.get((account_id, region, plan_id, key_id), {})
             days = []
             day = start
             while day <= end:
                 used = counts.get(day.isoformat(), 0)
                 if quota.get("limit") is not None:
                     period_start = _period_start(quota.get("period", "DAY"), int(quota.get("offset") or 0), day)
-                    remaining = max(int(quota["limit"]) - _used_since(counts, period_start, day), 0)
+                    limit = int(quota["limit"]) + granted.get(period_start.isoformat(), 0)
+                    remaining = max(limit - _used_since(counts, period_start, day), 0)
                 else:
                     remaining = 0
                 days.append([used, remaining])
@@ -224,8 +230,41 @@ def get_usage(account_id: str, region: str, plan_id: str, query: dict[str, str])
     return 200, body
 
 
-def usage_reply(environ: dict[str, Any], plan_id: str) -> tuple[str, list[tuple[str, str]], bytes]:
-    """The middleware's answer to ``GET /usageplans/{id}/usage`` (account and Region from the signature)."""
+def update_usage(
+    account_id: str, region: str, plan_id: str, key_id: str, operations: list[dict[str, Any]]
+) -> tuple[int, dict[str, Any]]:
+    """``UpdateUsage``: ``replace /remaining`` sets what the key may still call in this quota period."""
+    from moto.apigateway.models import apigateway_backends
+
+    backend = apigateway_backends[account_id][region]
+    plan = backend.usage_plans.get(plan_id)
+    if plan is None or key_id not in backend.usage_plan_keys.get(plan_id, {}):
+        return 404, {"message": "Invalid Usage Plan ID or API key specified", "__type": "NotFoundException"}
+    quota = plan.quota or {}
+    if quota.get("limit") is None:
+        return 400, {"message": "The usage plan has no quota to update", "__type": "BadRequestException"}
+    today = dt.datetime.now(dt.timezone.utc).date()
+    start = _period_start(quota.get("period", "DAY"), int(quota.get("offset") or 0), today)
+    for operation in operations:
+        if operation.get("op") != "replace" or operation.get("path") != "/remaining":
+            what = f"{operation.get('op')} {operation.get('path')}"
+            return 400, {
+                "message": f"Invalid patch operation: {what} (only replace /remaining)",
+                "__type": "BadRequestException",
+            }
+        with _lock:
+            used = _used_since(_counts.get((account_id, region, plan_id, key_id), {}), start, today)
+            grants = _grants.setdefault((account_id, region, plan_id, key_id), {})
+            grants[start.isoformat()] = int(operation["value"]) - (int(quota["limit"]) - used)
+    query = {"startDate": today.isoformat(), "endDate": today.isoformat(), "keyId": key_id}
+    return get_usage(account_id, region, plan_id, query)
+
+
+def usage_reply(
+    environ: dict[str, Any], plan_id: str, key_id: str | None = None
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The middleware's answer to ``GET /usageplans/{id}/usage`` or ``PATCH …/keys/{key}/usage``
+    (account and Region from the request's signature)."""
     import re
     from urllib.parse import parse_qsl
 
@@ -235,7 +274,15 @@ def usage_reply(environ: dict[str, Any], plan_id: str) -> tuple[str, list[tuple[
     scope = re.search(r"Credential=([^/,\s]+)/\d+/([^/]+)/", authorization)
     region = scope[2] if scope else os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     account_id = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or get_account_id_from(scope[1] if scope else "")
-    status, body = get_usage(account_id, region, plan_id, dict(parse_qsl(environ.get("QUERY_STRING", ""))))
+    if key_id is None:
+        status, body = get_usage(account_id, region, plan_id, dict(parse_qsl(environ.get("QUERY_STRING", ""))))
+    else:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            operations = json.loads(environ["wsgi.input"].read(size) or b"{}").get("patchOperations") or []
+        except ValueError:
+            operations = []
+        status, body = update_usage(account_id, region, plan_id, key_id, operations)
     headers = [("Content-Type", "application/json")]
     if status != 200:
         headers.append(("x-amzn-ErrorType", body["__type"]))

@@ -106,3 +106,16 @@ def test_an_http_api_route_throttles_by_its_route_settings(lab: courselab.Lab, d
     url = f"{invoke_url(RestApi.endpoint(), api_id)}/slowly"
     statuses = [call("GET", url).status for _ in range(2)]
     assert statuses == [200, 429]
+
+
+def test_update_usage_grants_a_key_more_calls_this_period(lab: courselab.Lab, deploy) -> None:
+    fn = deploy("echo-api", "echo_api.py")
+    api, url, value, plan_id = _keyed_api(fn, quota={"limit": 1, "period": "MONTH"})
+    key_id = api.client.get_api_keys()["items"][0]["id"]
+    assert [call("GET", f"{url}/items", headers={"x-api-key": value}).status for _ in range(2)] == [200, 429]
+    granted = api.client.update_usage(
+        usagePlanId=plan_id, keyId=key_id, patchOperations=[{"op": "replace", "path": "/remaining", "value": "2"}]
+    )
+    assert granted["items"] == {key_id: [[1, 2]]}
+    statuses = [call("GET", f"{url}/items", headers={"x-api-key": value}).status for _ in range(3)]
+    assert statuses == [200, 200, 429]
