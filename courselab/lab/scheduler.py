@@ -34,6 +34,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from courselab.lab.current import Current
+
 log = logging.getLogger(__name__)
 
 #: Worker threads the thread scheduler may run at once (a burst beyond waits for a free worker).
@@ -369,22 +371,5 @@ class CooperativeScheduler(Scheduler):
         return True
 
 
-_current: Scheduler | None = None
-
-
-def current() -> Scheduler:
-    """The running lab's scheduler."""
-    if _current is None:
-        raise RuntimeError("the lab is not running: call courselab.start() first")
-    return _current
-
-
-def running() -> Scheduler | None:
-    """The running lab's scheduler, or None."""
-    return _current
-
-
-def use(scheduler: Scheduler | None) -> None:
-    """Make ``scheduler`` the lab's (the lab server does this on start, and clears it on stop)."""
-    global _current
-    _current = scheduler
+_current: Current[Scheduler] = Current("the lab")
+current, running, use = _current.get, _current.running, _current.use

@@ -23,6 +23,7 @@ from typing import Any
 
 from courselab.lab.awslambda import runtime
 from courselab.lab.awslambda.errors import TooManyRequestsException
+from courselab.lab.current import Current
 from courselab.lab.scheduler import Job, Scheduler
 
 RETRY_SCALE = float(os.environ.get("COURSELAB_ASYNC_RETRY_SCALE", str(1 / 60)))
@@ -281,20 +282,5 @@ def invoke_async(function_arn: str, event: Any, *, account_id: str, region: str 
         logging.getLogger(__name__).warning("could not invoke %s asynchronously: %s", function_arn, exc)
 
 
-_current: AsyncInvoker | None = None
-
-
-def current() -> AsyncInvoker:
-    """The running lab's event queue."""
-    if _current is None:
-        raise RuntimeError("The lab's Lambda event queue is not started: call courselab.start() first")
-    return _current
-
-
-def running() -> AsyncInvoker | None:
-    return _current
-
-
-def use(queue: AsyncInvoker | None) -> None:
-    global _current
-    _current = queue
+_current: Current[AsyncInvoker] = Current("the lab's Lambda event queue")
+current, running, use = _current.get, _current.running, _current.use

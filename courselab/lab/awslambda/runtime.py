@@ -26,6 +26,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
+from courselab.lab.current import Current
+
 #: The default account concurrency quota (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 ACCOUNT_CONCURRENCY = int(os.environ.get("COURSELAB_LAMBDA_CONCURRENCY", "1000"))
 #: How long an idle environment stays warm in the lab (AWS does not publish a figure).
@@ -130,25 +132,8 @@ class LambdaRuntime(ABC):
         self.reset()
 
 
-_current: LambdaRuntime | None = None
-
-
-def current() -> LambdaRuntime:
-    """The running lab's Lambda runtime."""
-    if _current is None:
-        raise RuntimeError("The lab's Lambda runtime is not started: call courselab.start() first")
-    return _current
-
-
-def running() -> LambdaRuntime | None:
-    """The running lab's Lambda runtime, or None."""
-    return _current
-
-
-def use(runtime: LambdaRuntime | None) -> None:
-    """Make ``runtime`` the lab's (the Lambda extension's provider does this on start and stop)."""
-    global _current
-    _current = runtime
+_current: Current[LambdaRuntime] = Current("the lab's Lambda runtime")
+current, running, use = _current.get, _current.running, _current.use
 
 
 # -- what every runtime writes ---------------------------------------------------------------------

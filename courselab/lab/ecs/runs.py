@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from courselab.lab import network
+from courselab.lab.current import Current
 
 #: Guards every task run, and the moto ECS services the service scheduler changes.
 lock = threading.RLock()
@@ -154,20 +155,5 @@ class TaskRuns:
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
-_current: TaskRuns | None = None
-
-
-def current() -> TaskRuns:
-    """The running lab's ECS tasks."""
-    if _current is None:
-        raise RuntimeError("the lab's ECS extension is not running: call courselab.start() first")
-    return _current
-
-
-def running() -> TaskRuns | None:
-    return _current
-
-
-def use(table: TaskRuns | None) -> None:
-    global _current
-    _current = table
+_current: Current[TaskRuns] = Current("the lab's ECS extension")
+current, running, use = _current.get, _current.running, _current.use

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from courselab.lab import network
+from courselab.lab.current import Current
 
 #: How often the lab health-checks each target (AWS: HealthCheckIntervalSeconds, 30 s by default).
 HEALTH_INTERVAL_S = 0.2
@@ -119,20 +120,11 @@ def code_matches(spec: str, status: int) -> bool:
     return False
 
 
-_current: HealthChecks | None = None
+_current: Current[HealthChecks] = Current("the lab's ALB health checks")
+running, use = _current.running, _current.use
 
 
 def target_state(target_group_arn: str, target_id: str, port: int) -> str:
     """``initial``, ``healthy``, ``unhealthy`` or ``unused``: what describe_target_health says."""
-    checks = _current
+    checks = running()
     return checks.state(target_group_arn, target_id, port) if checks is not None else "unused"
-
-
-def running() -> HealthChecks | None:
-    """The running lab's health checks, or None (the ALB extension is not installed)."""
-    return _current
-
-
-def use(checks: HealthChecks | None) -> None:
-    global _current
-    _current = checks

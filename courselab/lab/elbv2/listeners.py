@@ -43,6 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from courselab.lab import network
+from courselab.lab.current import Current
 from courselab.lab.elbv2 import health, rules
 from courselab.lab.scheduler import Job, Scheduler
 
@@ -62,7 +63,7 @@ def listener_url(load_balancer: str, port: int = 80) -> str:
 
     if (served_elsewhere := lab.attached()) is not None:
         return served_elsewhere.call("listener_url", load_balancer, port)
-    fleet = _current
+    fleet = running()
     if fleet is not None:
         fleet.sync()
         if (url := fleet.url(load_balancer, port)) is not None:
@@ -293,14 +294,5 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-_current: Listeners | None = None
-
-
-def running() -> Listeners | None:
-    """The running lab's listeners, or None (the ALB extension is not installed)."""
-    return _current
-
-
-def use(fleet: Listeners | None) -> None:
-    global _current
-    _current = fleet
+_current: Current[Listeners] = Current("the lab's ALB listeners")
+running, use = _current.running, _current.use

@@ -26,6 +26,7 @@ import socket
 import threading
 import time
 
+from courselab.lab.current import Current
 from courselab.lab.scheduler import Job
 
 #: The first line of every datagram the SDK sends (aws_xray_sdk.core.emitters.udp_emitter).
@@ -126,22 +127,5 @@ class XRayDaemon:
         self.rejected.extend(store_documents([document], region=self.region))
 
 
-_current: XRayDaemon | None = None
-
-
-def daemon() -> XRayDaemon:
-    """The running lab's X-Ray daemon."""
-    if _current is None:
-        raise RuntimeError("The lab's X-Ray daemon is not running: call courselab.start() first")
-    return _current
-
-
-def running() -> XRayDaemon | None:
-    """The running lab's X-Ray daemon, or None."""
-    return _current
-
-
-def use(xray_daemon: XRayDaemon | None) -> None:
-    """Make ``xray_daemon`` the lab's (the X-Ray provider does this on start and stop)."""
-    global _current
-    _current = xray_daemon
+_current: Current[XRayDaemon] = Current("the lab's X-Ray daemon")
+daemon, running, use = _current.get, _current.running, _current.use

@@ -23,6 +23,7 @@ from courselab.lab.awslambda.event_source_mapping import sources
 from courselab.lab.awslambda.event_source_mapping.poller import POLL_INTERVAL, Batches, Poller
 from courselab.lab.awslambda.event_source_mapping.sqs import SqsPoller
 from courselab.lab.awslambda.event_source_mapping.streams import StreamPoller, start_position
+from courselab.lab.current import Current
 from courselab.lab.scheduler import Job, Scheduler
 
 log = logging.getLogger(__name__)
@@ -133,21 +134,5 @@ class Supervisor:
         self._starts.clear()
 
 
-_current: Supervisor | None = None
-
-
-def current() -> Supervisor:
-    """The running lab's pollers."""
-    if _current is None:
-        raise RuntimeError("The lab's event source mappings are not started: call courselab.start() first")
-    return _current
-
-
-def running() -> Supervisor | None:
-    return _current
-
-
-def use(supervisor: Supervisor | None) -> None:
-    """Make ``supervisor`` the lab's (the extension's provider does this on start and stop)."""
-    global _current
-    _current = supervisor
+_current: Current[Supervisor] = Current("the lab's event source mappings")
+current, running, use = _current.get, _current.running, _current.use
