@@ -287,13 +287,15 @@ def integration_response(
             f"the integration response maps to status {status}, which is not one of the method's responses "
             f"({', '.join(sorted(method.method_responses))}); AWS refuses such a mapping",
         )
-    headers: list[tuple[str, str]] = [("Content-Type", media or "application/json")]
+    named: dict[str, tuple[str, str]] = {"content-type": ("Content-Type", media or "application/json")}
     for target, expression in (chosen.response_parameters or {}).items():
         if target.startswith("method.response.header."):
             value = source_value(expression, exchange, path_params, stage_variables, response)
             if value is not None:
-                headers.append((target.removeprefix("method.response.header."), value))
-    headers.extend((name, str(value)) for name, value in override.get("header", {}).items())
+                name = target.removeprefix("method.response.header.")
+                named[name.lower()] = (name, value)
+    named.update({name.lower(): (name, str(value)) for name, value in override.get("header", {}).items()})
+    headers = list(named.values())
     exchange.log(f"Method response body after transformations: {body.decode('utf-8', errors='replace')}")
     exchange.log(f"Method response headers: {dict(headers)}")
     return ProxyResponse(status, headers, body)

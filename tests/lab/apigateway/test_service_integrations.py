@@ -292,3 +292,37 @@ def test_a_service_the_lab_cannot_speak_to_by_action_answers_500_saying_so(lab: 
     answer = call("GET", f"{api.deploy()}/x")
     assert answer.status == 500
     assert "glacier" in answer.json()["labError"]
+
+
+def test_an_s3_integration_reads_and_writes_objects_by_path_with_mapped_headers(lab: courselab.Lab) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="docs")
+    s3.put_object(Bucket="docs", Key="readme.txt", Body=b"hello s3", ContentType="text/plain")
+    api = RestApi()
+    for verb in ("GET", "PUT"):
+        api.method(
+            "/files/{name}",
+            verb,
+            {
+                "type": "AWS",
+                "integrationHttpMethod": verb,
+                "uri": f"arn:aws:apigateway:{REGION}:s3:path/docs/{{key}}",
+                "credentials": f"arn:aws:iam::{ACCOUNT}:role/apigateway-s3",
+                "requestParameters": {"integration.request.path.key": "method.request.path.name"},
+            },
+            [
+                {
+                    "statusCode": "200",
+                    "responseParameters": {
+                        "method.response.header.Content-Type": "integration.response.header.Content-Type"
+                    },
+                }
+            ],
+            requestParameters={"method.request.path.name": True},
+        )
+    url = api.deploy()
+    read = call("GET", f"{url}/files/readme.txt")
+    assert (read.status, read.body) == (200, b"hello s3")
+    assert read.headers.get_all("Content-Type") == ["text/plain"]
+    assert call("PUT", f"{url}/files/new.txt", b"uploaded", {"Content-Type": "text/plain"}).status == 200
+    assert s3.get_object(Bucket="docs", Key="new.txt")["Body"].read() == b"uploaded"
