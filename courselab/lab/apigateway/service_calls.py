@@ -26,7 +26,9 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-_state: dict[str, str] = {}
+from courselab.lab.current import Current
+
+_endpoint: Current[str] = Current("the lab's endpoint (for API Gateway's AWS integrations)")
 
 #: Query-protocol services, with the API version API Gateway sends as ``Version``.
 QUERY_SERVICES = {
@@ -77,16 +79,14 @@ class ServiceResponse:
 
 def set_endpoint(endpoint: str | None) -> None:
     """Where the lab answers (the provider's ``start``); None forgets it."""
-    if endpoint:
-        _state["endpoint"] = endpoint.rstrip("/")
-    else:
-        _state.pop("endpoint", None)
+    _endpoint.use(endpoint.rstrip("/") if endpoint else None)
 
 
 def endpoint() -> str:
-    if "endpoint" not in _state:
+    found = _endpoint.running()
+    if found is None:
         raise ServiceUnreachable("the lab's endpoint is unknown: AWS integrations run only in the lab's server")
-    return _state["endpoint"]
+    return found
 
 
 def action_request(
