@@ -15,8 +15,9 @@
   the lab's custom resource and every type without a model :class:`UnsupportedResource`, which
   fails (stock moto skips it, and skips wait conditions).
 * Each resource (:mod:`.stack_resources`): ``parse_and_create_resource``,
-  ``parse_and_update_resource``, ``ResourceMap._delete_resource``, ``ResourceMap.delete`` and the
-  creation order: events, loud failures, checked ``Fn::GetAtt``, dependency order, ``DeletionPolicy``.
+  ``parse_and_update_resource``, ``ResourceMap._delete_resource``, ``ResourceMap.delete``,
+  ``ResourceMap.update``, ``ResourceMap.build_resource_diff`` and the creation order: events, loud
+  failures, checked ``Fn::GetAtt``, dependency order (updates too), ``DeletionPolicy``.
 * Each stack (:mod:`.stacks`): ``Stack.create_resources``, ``Stack.update``, ``Stack.delete`` and
   the backend's ``create_stack``, ``delete_stack``, ``execute_change_set``: rollback with reasons,
   outputs and exports checked, change sets that leave the stack as ``CreateStack`` would; nested
@@ -157,6 +158,8 @@ patches.wrap(f"{_PARSING}:parse_and_create_resource")(stack_resources.create_res
 patches.wrap(f"{_PARSING}:parse_and_update_resource")(stack_resources.update_resource)
 patches.wrap(f"{_PARSING}:ResourceMap._delete_resource")(stack_resources.delete_resource)
 patches.replace(f"{_PARSING}:ResourceMap.delete")(stack_resources.delete_all)
+patches.replace(f"{_PARSING}:ResourceMap.update")(stack_resources.update_all)
+patches.replace(f"{_PARSING}:ResourceMap.build_resource_diff")(stack_resources.resource_diff)
 patches.replace(f"{_PARSING}:ResourceMap._ResourceMap__get_resources_in_dependency_order")(
     stack_resources.creation_order
 )
@@ -166,6 +169,7 @@ patches.wrap(f"{_MODELS}:Stack.delete")(stacks.delete)
 patches.replace(f"{_MODELS}:CloudFormationBackend.create_stack")(stacks.create_stack)
 patches.wrap(f"{_MODELS}:CloudFormationBackend.delete_stack")(stacks.delete_stack)
 patches.replace(f"{_MODELS}:CloudFormationBackend.execute_change_set")(stacks.execute_change_set)
+patches.add("moto.cloudformation.responses:CloudFormationResponse.list_imports", stacks.list_imports)
 
 
 # -- where templates come from --------------------------------------------------------------------

@@ -7,13 +7,17 @@ order and ignores ``DeletionPolicy`` when an update removes a resource. While th
 resource
 
 * is created after everything it depends on (:func:`courselab.lab.cloudformation.template_checks.creation_order`)
-  and deleted before it;
+  and deleted before it; an update creates and changes in that order, then removes what the
+  template no longer has, in reverse (moto removed first, and published a new ``AWS::Lambda::Version``
+  before its function's new code);
 * gets ``CREATE_IN_PROGRESS`` / ``CREATE_COMPLETE`` (``UPDATE_...``, ``DELETE_...``, ``DELETE_SKIPPED``)
   events, and on failure a :class:`ResourceFailed` naming the logical id, the type and the reason,
   which :mod:`.stacks` turns into ``CREATE_FAILED`` and a rollback
   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html);
 * fails when its type has no model ("The course lab cannot create resources of type X"), or when a
   ``Fn::GetAtt`` it uses has no value, naming the property (``Properties.Environment.Variables.T``);
+* is deleted through moto's backend when moto's model cannot delete it (:mod:`.deleters`; stock moto
+  reports it deleted and leaves it), or reported ``DELETE_SKIPPED`` with the reason;
 * keeps ``DeletionPolicy: Retain`` (and ``RetainExceptOnCreate``, except on a rolled-back create) on
   delete and on update (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html);
 * is replaced (deleted, then created anew) when an update changes a type whose model cannot update.
@@ -26,7 +30,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from courselab.lab.cloudformation import template_checks
+from courselab.lab.cloudformation import deleters, template_checks
 from courselab.lab.cloudformation.custom_resources import UnsupportedResource, unsupported_reason
 from courselab.lab.cloudformation.resources import ResourceError
 
@@ -210,7 +214,13 @@ def delete_resource(original: Any, resource_map: Any, parsed_resource: Any, reso
         return
     event(stack, logical_id, resource_type, "DELETE_IN_PROGRESS", physical_id(parsed_resource))
     try:
-        original(resource_map, parsed_resource, resource_json)
+        if deleters.deletable_by_moto(parsed_resource):
+            original(resource_map, parsed_resource, resource_json)
+        else:  # stock moto would say it is deleted and leave it
+            why = deleters.delete(parsed_resource, resource_type, resource_map._account_id, resource_map._region_name)
+            if why:
+                event(stack, logical_id, resource_type, "DELETE_SKIPPED", physical_id(parsed_resource), why)
+                return
     except ResourceFailed:
         raise
     except Exception as error:  # noqa: BLE001 - the caller retries, then reports
@@ -250,10 +260,83 @@ def delete_all(resource_map: Any) -> None:
 
 
 def _created(resource_map: Any, logical_id: str) -> bool:
-    resource = resource_map._parsed_resources.get(logical_id)
-    return resource is not None and not isinstance(resource, (str, int, float, list, dict))
+    return _created_resource(resource_map._parsed_resources.get(logical_id))
 
 
 def creation_order(resource_map: Any) -> list[str]:
     """``ResourceMap.__get_resources_in_dependency_order``, counting ``Ref`` and ``Fn::GetAtt`` too."""
     return template_checks.creation_order(resource_map._resource_json_map)
+
+
+# -- an update: add and change in dependency order, then remove -------------------------------------
+
+
+def _normal(resource: Any) -> Any:
+    """A resource's JSON with ``Properties`` present (moto adds an empty one to what it parsed)."""
+    return {**resource, "Properties": resource.get("Properties") or {}} if isinstance(resource, dict) else resource
+
+
+def resource_diff(
+    resource_map: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None
+) -> dict[str, list[str]]:
+    """``ResourceMap.build_resource_diff``: what an update adds, changes and removes (also a change set's list)."""
+    old, new = resource_map._resource_json_map, template.get("Resources") or {}
+    diff = {
+        "Add": [name for name in new if name not in old],
+        "Modify": [name for name in new if name in old and _normal(new[name]) != _normal(old[name])],
+        "Remove": [name for name in old if name not in new],
+    }
+    changed = {k for k, v in (parameters or {}).items() if resource_map.input_parameters.get(k) != v}
+    for name in new:
+        if name in old and name not in diff["Modify"]:
+            refs = {n for kind, n, _ in template_checks.references(new[name]) if kind == "Ref"}
+            if refs & changed:
+                diff["Modify"].append(name)
+    return diff
+
+
+def update_all(resource_map: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+    """``ResourceMap.update``, as CloudFormation orders an update: what is new or changed, in
+    dependency order (a new ``AWS::Lambda::Version`` comes after its function's new code), then the
+    clean-up of what the template no longer has, in reverse order; a clean-up failure is reported
+    (``DELETE_FAILED``) without failing the update."""
+    from moto.cloudformation import parsing
+
+    diff = resource_diff(resource_map, template, parameters)
+    old_json = dict(resource_map._resource_json_map)
+    resource_map._template = template
+    if parameters:
+        resource_map.input_parameters = parameters
+    resource_map.load_mapping()
+    resource_map.load_parameters()
+    resource_map.load_conditions()
+    resources = template["Resources"]
+    resource_map._resource_json_map = resources
+    account_id, region = resource_map._account_id, resource_map._region_name
+    for logical_id in template_checks.creation_order(resources):
+        if logical_id not in diff["Add"] and logical_id not in diff["Modify"]:
+            continue
+        condition = resources[logical_id].get("Condition")
+        if condition and not resource_map.lazy_condition_map.get(condition):
+            old = resource_map._parsed_resources.pop(logical_id, None)
+            if _created_resource(old):
+                resource_map._delete_resource(old, resources[logical_id])  # its condition became false
+            continue
+        if logical_id in diff["Add"] or not _created(resource_map, logical_id):
+            resource_map[logical_id]  # creates it (moto's map is lazy)
+        else:
+            resource_map._parsed_resources[logical_id] = parsing.parse_and_update_resource(
+                logical_id, resources[logical_id], resource_map, account_id, region
+            )
+    stack = stack_of(resource_map)
+    for logical_id in reversed(template_checks.creation_order(old_json)):
+        if logical_id in diff["Remove"] and _created(resource_map, logical_id):
+            try:
+                resource_map._delete_resource(resource_map._parsed_resources[logical_id], old_json[logical_id])
+            except ResourceFailed as failed:
+                event(stack, logical_id, failed.resource_type, "DELETE_FAILED", reason=failed.reason)
+            resource_map._parsed_resources.pop(logical_id, None)
+
+
+def _created_resource(resource: Any) -> bool:
+    return resource is not None and not isinstance(resource, (str, int, float, list, dict))

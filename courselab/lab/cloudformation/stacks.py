@@ -16,7 +16,8 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updatin
 * **update** (``UpdateStack`` and an ``UPDATE`` change set): a failure rolls back to the previous
   template and parameters, ``UPDATE_ROLLBACK_COMPLETE``; outputs and exports are recomputed;
 * **delete**: a resource that cannot be deleted leaves the stack ``DELETE_FAILED``, still listed,
-  as AWS does, instead of vanishing;
+  as AWS does, instead of vanishing; so does an export another stack imports (``ListImports``,
+  which moto lacks, lists them), and an update may not change or remove such an export;
 * **change sets**: ``ExecuteChangeSet`` runs the create or update above, so the stack has its
   ``Outputs``, and marks the change set ``EXECUTE_COMPLETE`` or ``EXECUTE_FAILED``.
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from courselab.lab.cloudformation.resources import ResourceError
@@ -82,7 +84,8 @@ def check_outputs(stack: Any) -> None:
 
 
 def register_exports(stack: Any) -> None:
-    """The stack's exports, in the Region's list (unique names), replacing its earlier ones."""
+    """The stack's exports, in the Region's list (unique names), replacing its earlier ones; an
+    export another stack imports may not change or go."""
     backend = _backend(stack)
     try:
         exports = stack.exports
@@ -94,11 +97,60 @@ def register_exports(stack: Any) -> None:
             raise ResourceError(
                 f"Export with name {export.name} is already exported by stack {other.exporting_stack_id}"
             )
+    values = {export.name: export.value for export in exports}
+    for name, export in list(backend.exports.items()):
+        if export.exporting_stack_id == stack.stack_id and values.get(name) != export.value:
+            users = importers(backend, name, but=stack.stack_id)
+            if users:
+                raise ResourceError(f"Cannot update export {name} as it is in use by {', '.join(users)}")
     for name, export in list(backend.exports.items()):
         if export.exporting_stack_id == stack.stack_id:
             del backend.exports[name]
     for export in exports:
         backend.exports[export.name] = export
+
+
+def importers(backend: Any, export_name: str, but: str | None = None) -> list[str]:
+    """The names of the stacks whose template imports ``export_name`` (``Fn::ImportValue``)."""
+    from moto.cloudformation.parsing import clean_json
+
+    found = []
+    for stack in list(backend.stacks.values()):
+        if stack.stack_id == but or stack.status in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE", "REVIEW_IN_PROGRESS"):
+            continue
+        for value in _import_values(stack.template_dict.get("Resources") or {}):
+            try:
+                name = value if isinstance(value, str) else clean_json(value, stack.resource_map)
+            except Exception:  # noqa: BLE001 - an import it cannot resolve names no export
+                continue
+            if name == export_name:
+                found.append(stack.name)
+                break
+    return found
+
+
+def _import_values(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Fn::ImportValue":
+                yield value
+            else:
+                yield from _import_values(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _import_values(item)
+
+
+def list_imports(self: Any) -> Any:
+    """``ListImports`` (moto has none): the stacks that import an export."""
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.core.responses import ActionResult
+
+    name = self._get_param("ExportName")
+    users = importers(self.cloudformation_backend, name)
+    if not users:
+        raise ValidationError(message=f"Export '{name}' is not imported by any stack.")
+    return ActionResult({"Imports": users})
 
 
 # -- create ---------------------------------------------------------------------------------------
@@ -229,6 +281,17 @@ def roll_back_update(stack: Any, failed: ResourceFailed, template: str, paramete
 def delete(original: Any, stack: Any) -> None:
     """``Stack.delete``: a resource that cannot go leaves the stack ``DELETE_FAILED``."""
     track(stack)
+    for name, export in list(_backend(stack).exports.items()):
+        users = (
+            importers(_backend(stack), name, but=stack.stack_id) if export.exporting_stack_id == stack.stack_id else []
+        )
+        if users:  # CloudFormation refuses before it deletes anything
+            stack.status = "DELETE_FAILED"
+            stack._add_stack_event(
+                "DELETE_FAILED",
+                resource_status_reason=f"Export {name} cannot be deleted as it is in use by {', '.join(users)}",
+            )
+            raise StackNotDeleted(stack)
     stack.status = "DELETE_IN_PROGRESS"
     try:
         original(stack)
