@@ -24,13 +24,26 @@
   stacks fail their parent when they fail, ``Ref`` is their id and ``Fn::GetAtt Outputs.X`` works.
 * ``get_stack_from_s3_url`` (in ``utils`` and where ``responses`` and ``models`` imported it) and
   ``AWS::Include``'s bucket parsing: :mod:`.locations`, so ``http://127.0.0.1:PORT/bucket/key`` works.
+* ``LambdaFunction``'s, ``LayerVersion``'s and ``Rule``'s CloudFormation create and update, the
+  ``Ref`` of layers and event buses, a layer's delete: :mod:`.resources_lambda`,
+  :mod:`.resources_events`; ``FakeBucket.get_permission``: a bucket policy statement with a
+  ``Condition`` is not enforced (moto denies on it; SAM CLI's managed bucket has one); ``Ref`` of
+  a queue is its lab URL: :mod:`.resources_messaging`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from courselab.lab.cloudformation import locations, stack_resources, stacks
+from courselab.lab.cloudformation import (
+    locations,
+    resources_events,
+    resources_lambda,
+    resources_messaging,
+    resources_rest_parts,
+    stack_resources,
+    stacks,
+)
 from courselab.lab.cloudformation.custom_resources import (
     CustomResource,
     UnsupportedResource,
@@ -49,6 +62,20 @@ from courselab.lab.cloudformation.resources_deployment import (
     CodeDeployApplication,
     CodeDeployDeploymentGroup,
 )
+from courselab.lab.cloudformation.resources_http_api import (
+    HttpApi,
+    HttpApiAuthorizer,
+    HttpApiDeployment,
+    HttpApiIntegration,
+    HttpApiRoute,
+    HttpApiStage,
+)
+from courselab.lab.cloudformation.resources_messaging import (
+    S3BucketPolicy,
+    SnsSubscription,
+    SnsTopicPolicy,
+    SqsQueuePolicy,
+)
 from courselab.lab.cloudformation.template_checks import validate
 from courselab.lab.cloudformation.transform import declares_sam, sam_transform
 from courselab.lab.patching import Patches
@@ -61,9 +88,33 @@ _MODELS = "moto.cloudformation.models"
 MODELS: tuple[type, ...] = (
     LambdaVersionResource,
     LambdaAliasResource,
+    resources_lambda.LambdaPermission,
+    resources_lambda.LambdaEventInvokeConfig,
+    resources_lambda.LambdaUrl,
+    resources_lambda.EventSourceMappingResource,
     RestApiWithBody,
     ApiGatewayStage,
+    resources_rest_parts.RestAuthorizer,
+    resources_rest_parts.RestRequestValidator,
+    resources_rest_parts.RestModel,
+    resources_rest_parts.RestGatewayResponse,
+    resources_rest_parts.RestApiKey,
+    resources_rest_parts.RestUsagePlan,
+    resources_rest_parts.RestUsagePlanKey,
+    HttpApi,
+    HttpApiStage,
+    HttpApiRoute,
+    HttpApiIntegration,
+    HttpApiAuthorizer,
+    HttpApiDeployment,
     BucketWithNotifications,
+    S3BucketPolicy,
+    SnsSubscription,
+    SnsTopicPolicy,
+    SqsQueuePolicy,
+    resources_events.SchedulerSchedule,
+    resources_events.SchedulerScheduleGroup,
+    resources_events.StateMachineResource,
     CloudWatchAlarm,
     CodeDeployApplication,
     CodeDeployDeploymentGroup,
@@ -183,3 +234,19 @@ def include_location(url: str) -> tuple[str, str]:
     """``AWS::Include``'s ``Location``: any URL form :mod:`.locations` reads, not only ``s3://``."""
     bucket, key, _ = locations.bucket_and_key(url)
     return bucket, key
+
+
+# -- moto's own models that need more -------------------------------------------------------------
+
+patches.wrap("moto.awslambda.models:LambdaFunction.create_from_cloudformation_json")(resources_lambda.create_function)
+patches.wrap("moto.awslambda.models:LambdaFunction.update_from_cloudformation_json")(resources_lambda.update_function)
+patches.wrap("moto.awslambda.models:LayerVersion.create_from_cloudformation_json")(
+    resources_lambda.create_layer_version
+)
+patches.add("moto.awslambda.models:LayerVersion.physical_resource_id", property(resources_lambda.layer_version_arn))
+patches.add("moto.awslambda.models:LayerVersion.delete", resources_lambda.delete_layer_version)
+patches.wrap("moto.events.models:Rule.create_from_cloudformation_json")(resources_events.create_rule)
+patches.wrap("moto.events.models:Rule.update_from_cloudformation_json")(resources_events.update_rule)
+patches.add("moto.events.models:EventBus.physical_resource_id", property(resources_events.event_bus_name))
+patches.wrap("moto.s3.models:FakeBucket.get_permission")(resources_messaging.bucket_permission)
+patches.set("moto.sqs.models:Queue.physical_resource_id", property(resources_messaging.queue_url))

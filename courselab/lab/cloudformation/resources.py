@@ -12,7 +12,9 @@ list while the lab runs; later entries win in moto's type-to-model map, so they 
 models of the same type.
 
 This module: ``AWS::Lambda::Version`` (moto's gives no ``Ref``), ``AWS::Lambda::Alias`` and
-``AWS::S3::Bucket`` with ``NotificationConfiguration``. API Gateway's types are in
+``AWS::S3::Bucket`` with ``NotificationConfiguration`` (Lambda, SQS, SNS and
+``EventBridgeConfiguration``; updated in place, as a bucket with objects cannot be replaced). API
+Gateway's types are in
 :mod:`.resources_apigateway`, those of a gradual deployment in :mod:`.resources_deployment`.
 """
 
@@ -186,6 +188,28 @@ class BucketWithNotifications(Resource):
         attrs = {name: bucket.get_cfn_attribute(name) for name in cls.attributes}
         return cls(bucket.name, account_id, region_name, **attrs)
 
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Resource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Resource:
+        """In place unless ``BucketName`` changes (a bucket holding objects could not be replaced)."""
+        props = cloudformation_json.get("Properties") or {}
+        if props.get("BucketName") and props["BucketName"] != original_resource.physical_id:
+            return super().update_from_cloudformation_json(
+                original_resource, new_resource_name, cloudformation_json, account_id, region_name
+            )
+        bucket = s3_backends[account_id][get_partition(region_name)].get_bucket(original_resource.physical_id)
+        named = {**cloudformation_json, "Properties": {**props, "BucketName": bucket.name}}
+        FakeBucket.update_from_cloudformation_json(bucket, bucket.name, named, account_id, region_name)
+        config = props.get("NotificationConfiguration")
+        bucket.set_notification_configuration(_notification_config(config) if config else None)
+        return original_resource
+
     def delete(self, account_id: str, region: str) -> None:
         # As on AWS, a bucket that still holds objects cannot be deleted (BucketNotEmpty).
         s3_backends[account_id][get_partition(region)].delete_bucket(self.physical_id)
@@ -204,8 +228,11 @@ def _notification_config(cfn: dict[str, Any]) -> dict[str, Any]:
             converted.append(item)
         return converted
 
-    return {
+    converted: dict[str, Any] = {
         "CloudFunctionConfiguration": convert(cfn.get("LambdaConfigurations"), "Function", "CloudFunction"),
         "QueueConfiguration": convert(cfn.get("QueueConfigurations"), "Queue", "Queue"),
         "TopicConfiguration": convert(cfn.get("TopicConfigurations"), "Topic", "Topic"),
     }
+    if str((cfn.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled")).lower() == "true":
+        converted["EventBridgeConfiguration"] = {}  # as moto keeps the API's empty element
+    return converted

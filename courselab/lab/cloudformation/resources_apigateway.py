@@ -1,23 +1,23 @@
 """API Gateway resource types for SAM's APIs: a REST API built from its ``Body``, and its stage.
 
 SAM writes an ``AWS::Serverless::Api`` (or a function's ``Api`` events) as an
-``AWS::ApiGateway::RestApi`` whose ``Body`` is an OpenAPI or Swagger document, plus a deployment
-and an ``AWS::ApiGateway::Stage``. Stock moto creates the REST API without reading ``Body`` (its
-``PutRestApi`` refuses Swagger 2.0) and has no ``Stage`` type. See :mod:`.resources` for how
-these types reach moto's parser.
+``AWS::ApiGateway::RestApi`` whose ``Body`` (or ``BodyS3Location``, from ``DefinitionUri``) is an
+OpenAPI or Swagger document, plus a deployment and an ``AWS::ApiGateway::Stage``. Stock moto
+creates the REST API without reading ``Body`` (its ``PutRestApi`` refuses Swagger 2.0) and has no
+``Stage`` type. The body's parts are made by :mod:`.rest_api_body`; see :mod:`.resources` for how
+these types reach moto's parser. An update keeps the REST API's id and rebuilds its resources from
+the new ``Body`` (stock moto would make a new API, stranding the stack's stages on the old one).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from moto.apigateway.models import RestAPI, apigateway_backends
-from moto.cloudformation.exceptions import ValidationError
 
+from courselab.lab.cloudformation.locations import parse_document, read_location
 from courselab.lab.cloudformation.resources import Resource
-
-_VERBS = {"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"}
+from courselab.lab.cloudformation.rest_api_body import clear, import_body
 
 
 class RestApiWithBody(Resource):
@@ -41,9 +41,7 @@ class RestApiWithBody(Resource):
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
     ) -> RestApiWithBody:
         props = cloudformation_json["Properties"]
-        body = props.get("Body") or {}
-        if isinstance(body, str):
-            body = json.loads(body)
+        body = _body(props, account_id, region_name)
         backend = apigateway_backends[account_id][region_name]
         name = props.get("Name") or (body.get("info") or {}).get("title") or resource_name
         api = backend.create_rest_api(
@@ -53,49 +51,43 @@ class RestApiWithBody(Resource):
         )
         if props.get("BinaryMediaTypes") or body.get("x-amazon-apigateway-binary-media-types"):
             api.binaryMediaTypes = props.get("BinaryMediaTypes") or body["x-amazon-apigateway-binary-media-types"]
-        _materialise(backend, api, body)
+        made = import_body(backend, api, body)
         root = api.get_resource_for_path("/").id
-        return cls(api.id, account_id, region_name, RootResourceId=root)
+        return cls(api.id, account_id, region_name, RootResourceId=root, made=made)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Resource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> RestApiWithBody:
+        """In place, as CloudFormation updates a REST API: the id stays, the body's resources are rebuilt
+        (its deployments and stages, other resources of the stack, keep pointing at it)."""
+        props = cloudformation_json["Properties"]
+        body = _body(props, account_id, region_name)
+        backend = apigateway_backends[account_id][region_name]
+        api = backend.get_rest_api(original_resource.physical_id)
+        clear(api, original_resource.attrs.get("made") or {})
+        api.name = props.get("Name") or (body.get("info") or {}).get("title") or api.name
+        api.description = props.get("Description") or (body.get("info") or {}).get("description", api.description)
+        made = import_body(backend, api, body)
+        return cls(api.id, account_id, region_name, RootResourceId=api.get_resource_for_path("/").id, made=made)
 
     def delete(self, account_id: str, region: str) -> None:
         apigateway_backends[account_id][region].apis.pop(self.physical_id, None)
 
 
-def _materialise(backend: Any, api: Any, body: dict[str, Any]) -> None:
-    """Create the resources, methods and integrations a Body describes (moto's put_rest_api refuses Swagger 2.0)."""
-    for path in sorted(body.get("paths") or {}):
-        resource = _resource_for_path(backend, api, path)
-        for method, doc in (body["paths"][path] or {}).items():
-            verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
-            if verb not in _VERBS:
-                continue  # "parameters" and other path-level keys
-            backend.put_method(api.id, resource.id, verb, "NONE")
-            integration = (doc or {}).get("x-amazon-apigateway-integration")
-            if not integration:
-                continue
-            uri = integration.get("uri")
-            if isinstance(uri, dict):
-                raise ValidationError(message=f"RestApi Body: the uri of {verb} {path} is not resolved: {uri}")
-            backend.put_integration(
-                function_id=api.id,
-                resource_id=resource.id,
-                method_type=verb,
-                integration_type=str(integration.get("type", "")).upper(),
-                uri=uri,
-                integration_method=integration.get("httpMethod"),
-                timeout_in_millis=integration.get("timeoutInMillis"),
-            )
-
-
-def _resource_for_path(backend: Any, api: Any, path: str) -> Any:
-    """The resource for ``/a/b/{c}``, creating missing ancestors on the way."""
-    current = api.get_resource_for_path("/")
-    so_far = ""
-    for part in [p for p in path.split("/") if p]:
-        so_far += "/" + part
-        found = api.get_resource_for_path(so_far)
-        current = found or backend.create_resource(function_id=api.id, parent_resource_id=current.id, path_part=part)
-    return current
+def _body(props: dict[str, Any], account_id: str, region: str) -> dict[str, Any]:
+    """The OpenAPI/Swagger document of ``Body`` or ``BodyS3Location``."""
+    body = props.get("Body")
+    if body is None and props.get("BodyS3Location"):
+        body = read_location(props["BodyS3Location"], account_id, region, "Properties.BodyS3Location")
+    if isinstance(body, str):
+        body = parse_document(body, "Properties.Body")
+    return body or {}
 
 
 class ApiGatewayStage(Resource):

@@ -1,0 +1,255 @@
+"""Messaging resource types moto's CloudFormation skips: SNS subscriptions, and topic, queue and bucket policies.
+
+SAM writes a function's ``SNS`` event as an ``AWS::SNS::Subscription`` (``lambda``, or ``sqs`` with
+``SqsSubscription``, plus an ``AWS::SQS::QueuePolicy`` letting the topic send), an
+``EventBridgeRule`` dead-letter queue with a queue policy, and samples grant access with
+``AWS::SNS::TopicPolicy`` and ``AWS::S3::BucketPolicy``. Stock moto skips all four types and reports
+the stack complete. Here each is made through moto's backend, as the API would:
+
+* ``AWS::SNS::Subscription`` subscribes ``Endpoint`` over ``Protocol`` and sets ``FilterPolicyScope``,
+  ``FilterPolicy``, ``RawMessageDelivery``, ``RedrivePolicy``, ``DeliveryPolicy`` and
+  ``SubscriptionRoleArn``; ``Ref`` is the subscription ARN. Messages then go where moto (``sqs``,
+  ``http``) or the lab (``lambda``, :mod:`courselab.lab.sns`) delivers them, filtered as moto filters
+  (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html);
+* ``AWS::SNS::TopicPolicy``, ``AWS::SQS::QueuePolicy``, ``AWS::S3::BucketPolicy`` set the policy
+  of each topic, queue or bucket named; deleting puts the default back (topics) or removes it;
+* ``Ref`` of an ``AWS::SQS::Queue`` is the URL ``GetQueueUrl`` gives in the lab
+  (``http://127.0.0.1:PORT/{account}/{name}``), not moto's ``https://sqs.{region}.amazonaws.com/...``.
+
+Where the lab differs from AWS: the policies are stored, and ``GetTopicAttributes``,
+``GetQueueAttributes`` and ``GetBucketPolicy`` show them; moto enforces none but a bucket's
+statements for ``Principal: "*"``, and it takes any such statement with a ``Condition`` (which it
+cannot evaluate) as a denial, so the ``Deny`` on ``aws:SecureTransport: false`` that SAM CLI's
+managed bucket carries would refuse every upload. :func:`bucket_permission` (a wrap of
+``FakeBucket.get_permission``) leaves statements with a ``Condition`` out: the lab's loopback HTTP
+stands in for TLS. A subscription is confirmed at once, whatever its protocol.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from courselab.lab.cloudformation.resources import Resource, ResourceError
+
+_SUBSCRIPTION_ATTRIBUTES = (
+    "FilterPolicyScope",
+    "FilterPolicy",
+    "RawMessageDelivery",
+    "RedrivePolicy",
+    "DeliveryPolicy",
+    "SubscriptionRoleArn",
+)
+
+
+def _json(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _region_of(arn: str, default: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 5 and parts[3] else default
+
+
+class SnsSubscription(Resource):
+    """``AWS::SNS::Subscription``; ``Ref`` is the subscription ARN."""
+
+    attributes = ("Arn",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Subscription"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> SnsSubscription:
+        from moto.sns.models import sns_backends
+
+        props = cloudformation_json.get("Properties") or {}
+        for required in ("TopicArn", "Protocol"):
+            if not props.get(required):
+                raise ResourceError(f"Properties.{required} is required")
+        region = props.get("Region") or _region_of(props["TopicArn"], region_name)
+        backend = sns_backends[account_id][region]
+        subscription = backend.subscribe(props["TopicArn"], props.get("Endpoint") or "", props["Protocol"])
+        _set_attributes(backend, subscription.arn, props)
+        return cls(subscription.arn, account_id, region, Arn=subscription.arn, topic=props["TopicArn"])
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Resource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Resource:
+        from moto.sns.models import sns_backends
+
+        props = cloudformation_json.get("Properties") or {}
+        backend = sns_backends[account_id][original_resource.region]
+        subscription = backend.subscriptions.get(original_resource.physical_id)
+        same = subscription is not None and (props.get("TopicArn"), props.get("Endpoint"), props.get("Protocol")) == (
+            subscription.topic.arn,
+            subscription.endpoint,
+            subscription.protocol,
+        )
+        if not same:  # a new topic, endpoint or protocol replaces the subscription
+            return super().update_from_cloudformation_json(
+                original_resource, new_resource_name, cloudformation_json, account_id, region_name
+            )
+        if "FilterPolicy" not in props and subscription.attributes.get("FilterPolicy"):
+            backend.set_subscription_attributes(subscription.arn, "FilterPolicy", "")  # removed from the template
+        if "RawMessageDelivery" not in props:
+            backend.set_subscription_attributes(subscription.arn, "RawMessageDelivery", False)
+        _set_attributes(backend, subscription.arn, props)
+        return original_resource
+
+    def delete(self, account_id: str, region: str) -> None:
+        from moto.sns.models import sns_backends
+
+        sns_backends[account_id][self.region].unsubscribe(self.physical_id)
+
+
+def _set_attributes(backend: Any, arn: str, props: dict[str, Any]) -> None:
+    for name in _SUBSCRIPTION_ATTRIBUTES:  # the scope first: moto checks FilterPolicy against it
+        if props.get(name) is None:
+            continue
+        value = props[name]
+        if name == "RawMessageDelivery":
+            value = str(value).lower() == "true"
+        elif name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy"):
+            value = _json(value)
+        backend.set_subscription_attributes(arn, name, value)
+
+
+class SnsTopicPolicy(Resource):
+    """``AWS::SNS::TopicPolicy``: ``PolicyDocument`` becomes the ``Policy`` of every topic in ``Topics``."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> SnsTopicPolicy:
+        from moto.sns.models import sns_backends
+
+        props = cloudformation_json.get("Properties") or {}
+        topics = list(props.get("Topics") or [])
+        for arn in topics:
+            topic = sns_backends[account_id][_region_of(arn, region_name)].get_topic(arn)
+            topic.policy = _json(props.get("PolicyDocument") or {})
+        return cls(f"{resource_name}", account_id, region_name, topics=topics)
+
+    def delete(self, account_id: str, region: str) -> None:
+        from moto.sns.models import sns_backends
+
+        for arn in self.attrs["topics"]:
+            topic = sns_backends[account_id][_region_of(arn, region)].topics.get(arn)
+            if topic is not None:  # the topic's default policy, as a new topic has
+                topic._policy_json = topic._create_default_topic_policy(topic.region, topic.account_id, topic.name)
+
+
+class SqsQueuePolicy(Resource):
+    """``AWS::SQS::QueuePolicy``: ``PolicyDocument`` becomes the ``Policy`` of every queue URL in ``Queues``."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SQS::QueuePolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> SqsQueuePolicy:
+        props = cloudformation_json.get("Properties") or {}
+        queues = list(props.get("Queues") or [])
+        for url in queues:
+            _queue(account_id, region_name, url).policy = _json(props.get("PolicyDocument") or {})
+        return cls(resource_name, account_id, region_name, queues=queues)
+
+    def delete(self, account_id: str, region: str) -> None:
+        for url in self.attrs["queues"]:
+            try:
+                _queue(account_id, region, url).policy = None
+            except ResourceError:
+                pass  # the queue went first
+
+
+def _queue(account_id: str, region: str, url: str) -> Any:
+    from moto.sqs.exceptions import QueueDoesNotExist
+    from moto.sqs.models import sqs_backends
+
+    name = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    parts = url.split("/")
+    queue_region = parts[2].split(".")[1] if url.startswith("https://sqs.") and len(parts) > 2 else region
+    try:
+        return sqs_backends[account_id][queue_region].get_queue(name)
+    except QueueDoesNotExist:
+        raise ResourceError(f"Properties.Queues: no queue {url!r} in the lab") from None
+
+
+class S3BucketPolicy(Resource):
+    """``AWS::S3::BucketPolicy``: ``PolicyDocument`` becomes ``Bucket``'s policy."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::S3::BucketPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> S3BucketPolicy:
+        from moto.s3.models import s3_backends
+        from moto.utilities.utils import get_partition
+
+        props = cloudformation_json.get("Properties") or {}
+        if not props.get("Bucket"):
+            raise ResourceError("Properties.Bucket is required")
+        s3_backends[account_id][get_partition(region_name)].put_bucket_policy(
+            props["Bucket"], _json(props.get("PolicyDocument") or {}).encode()
+        )
+        return cls(props["Bucket"], account_id, region_name)
+
+    def delete(self, account_id: str, region: str) -> None:
+        from moto.s3.exceptions import MissingBucket
+        from moto.s3.models import s3_backends
+        from moto.utilities.utils import get_partition
+
+        try:
+            s3_backends[account_id][get_partition(region)].delete_bucket_policy(self.physical_id)
+        except MissingBucket:
+            pass  # the bucket went first
+
+
+def bucket_permission(original: Any, bucket: Any, action: str, resource: str) -> Any:
+    """``FakeBucket.get_permission`` without the statements that have a ``Condition`` (moto denies on any)."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    try:
+        document = json.loads(bucket.policy) if bucket.policy else None
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        return original(bucket, action, resource)
+    statements = document.get("Statement") or []
+    statements = [statements] if isinstance(statements, dict) else list(statements)
+    enforced = [s for s in statements if not (isinstance(s, dict) and s.get("Condition"))]
+    if len(enforced) == len(statements):
+        return original(bucket, action, resource)
+    if not enforced:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps({**document, "Statement": enforced})).is_action_permitted(action, resource)
+
+
+def queue_url(queue: Any) -> str:
+    """``Ref`` of an ``AWS::SQS::Queue``: its URL as ``GetQueueUrl`` answers it, on the lab's endpoint
+    (moto's is ``https://sqs.{region}.amazonaws.com/...``, a host the lab's clients never reach)."""
+    from courselab.lab.cloudformation import response_url
+
+    endpoint = response_url.endpoint()
+    if endpoint is None:
+        return f"https://sqs.{queue.region}.amazonaws.com/{queue.account_id}/{queue.name}"
+    return f"{endpoint}/{queue.account_id}/{queue.name}"
