@@ -127,13 +127,14 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "events",
         START,
-        "EventBridge rules deliver to Lambda; rate() and cron() rules fire",
+        "EventBridge rules deliver to every common target type, with retries and DLQs; rate() and cron() rules fire",
         patches=f"{_L}.events.patches",
         provider=f"{_L}.events.provider",
         requires=("awslambda",),
         calls={
             "set_schedule_speedup": f"{_L}.events.schedules:set_speedup",
             "schedule_speedup": f"{_L}.events.schedules:speedup",
+            "event_deliveries": f"{_L}.events.outcomes:report",
         },
     ),
     Extension(

@@ -1,7 +1,8 @@
 """What the lab changes in moto's EventBridge: rule delivery, and PutRule's ScheduleExpression check.
 
-* ``Rule.send_to_targets``: Lambda targets invoked asynchronously, ``DISABLED`` rules match
-  nothing, schedule-only rules fire only on their schedule (:mod:`courselab.lab.events.targets`).
+* ``Rule.send_to_targets``: every common target type delivered, with retries and dead-letter
+  queues; ``DISABLED`` rules match nothing, schedule-only rules fire only on their schedule
+  (:mod:`courselab.lab.events.targets`).
 * ``EventsBackend.put_rule``: a ``ScheduleExpression`` the lab cannot run is refused with the
   reason (:mod:`courselab.lab.events.expressions`); stock moto stores any string.
 """

@@ -1,8 +1,8 @@
-"""The EventBridge extension's life cycle: the schedules' periodic job on the lab's scheduler."""
+"""The EventBridge extension's life cycle: the scheduled rules' periodic job on the lab's scheduler."""
 
 from __future__ import annotations
 
-from courselab.lab.events import schedules
+from courselab.lab.events import outcomes, schedules
 from courselab.lab.registry import LabContext
 
 
@@ -16,8 +16,9 @@ def start(context: LabContext) -> None:
 
 
 def reset() -> None:
-    """Forget every schedule and set the schedule clock back to the wall clock (speed-up kept)."""
+    """Forget every schedule and delivery count; set the schedule clock back to the wall clock (speed-up kept)."""
     schedules.restart_clock()
+    outcomes.forget()
     table = schedules.running()
     if table is not None:
         table.forget()

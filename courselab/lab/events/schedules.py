@@ -14,6 +14,9 @@ Expressions are parsed by :mod:`courselab.lab.events.expressions`; PutRule rejec
 the lab cannot schedule, with the reason. Delivery goes through the lab's ``Rule.send_to_targets``
 (:mod:`courselab.lab.events.targets`), with ``scheduled=True`` so that a schedule-only rule fires.
 
+EventBridge Scheduler's schedules (:mod:`courselab.lab.events.scheduler`) and the waits between
+retries (:mod:`courselab.lab.events.retries`) run on this same clock.
+
 Lab-only difference: :func:`set_speedup` (or the environment variable
 ``COURSELAB_SCHEDULE_SPEEDUP``, read when the lab starts) makes the schedule clock run ``factor``
 times faster than the wall clock, so ``rate(1 minute)`` with factor 60 fires every second; the

@@ -1,0 +1,117 @@
+"""Helpers of the delivery tests: queues and their messages, the schedule clock, a local HTTP endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import boto3
+
+from courselab.lab.events import schedules
+from tests.conftest import wait_until
+
+#: Any role: the lab evaluates no IAM, but AWS requires a schedule's target to name one.
+ROLE = "arn:aws:iam::123456789012:role/scheduler-role"
+
+
+def queue(name: str, **attributes: str) -> tuple[str, str]:
+    """A new SQS queue: (URL, ARN)."""
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def receive(url: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """At least ``count`` messages of the queue (deleted as they are read), within ``timeout`` seconds."""
+    sqs, got = boto3.client("sqs"), []
+
+    def enough() -> bool:
+        for message in sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], AttributeNames=["All"]
+        ).get("Messages", []):
+            got.append(message)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return len(got) >= count
+
+    wait_until(enough, timeout=timeout)
+    return got
+
+
+def attributes(message: dict[str, Any]) -> dict[str, str]:
+    """A message's String message attributes, as a plain dict."""
+    return {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+
+
+def bodies(messages: list[dict[str, Any]]) -> list[Any]:
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def clock() -> dt.datetime:
+    """Now on the lab's schedule clock (ahead of the wall clock when sped up)."""
+    return schedules.now()
+
+
+def at(moment: dt.datetime, zone: str = "UTC") -> str:
+    """The one-time schedule expression for ``moment``, as wall-clock time in ``zone``."""
+    return f"at({moment.astimezone(ZoneInfo(zone)):%Y-%m-%dT%H:%M:%S})"
+
+
+def iso(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+
+
+def deliveries() -> dict[str, Any]:
+    """The lab's count of delivery outcomes (lab only)."""
+    import courselab
+
+    lab = courselab.current()
+    assert lab is not None
+    return lab.call("event_deliveries")
+
+
+def metric_sum(namespace: str, name: str, dimensions: dict[str, str]) -> float:
+    """The sum of a CloudWatch metric over the last day."""
+    now = dt.datetime.now(dt.timezone.utc)
+    points = boto3.client("cloudwatch").get_metric_statistics(
+        Namespace=namespace,
+        MetricName=name,
+        Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
+        StartTime=now - dt.timedelta(days=1),
+        EndTime=now + dt.timedelta(minutes=5),
+        Period=86400,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    return sum(p["Sum"] for p in points)
+
+
+@contextmanager
+def http_endpoint(status: int = 200) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A local HTTP server answering ``status``: (its URL, the requests it received)."""
+    received: list[dict[str, Any]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            length = int(self.headers.get("Content-Length", 0))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            received.append({"path": self.path, "headers": headers, "body": self.rfile.read(length)})
+            self.send_response(status)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", received
+    finally:
+        server.shutdown()
+        server.server_close()
