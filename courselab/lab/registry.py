@@ -138,6 +138,14 @@ EXTENSIONS: tuple[Extension, ...] = (
         },
     ),
     Extension(
+        "eventbridge-scheduler",
+        START,
+        "EventBridge Scheduler schedules run: at(), rate(), cron() in a time zone; retries, DLQs",
+        patches=f"{_L}.events.scheduler.patches",
+        provider=f"{_L}.events.scheduler.provider",
+        requires=("events",),
+    ),
+    Extension(
         "xray",
         START,
         "a daemon for the SDK's segments, Lambda's own segments, trace filter expressions",
