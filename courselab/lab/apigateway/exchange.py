@@ -52,6 +52,8 @@ class Exchange:
     error_type: str = ""
     api_key: str = ""
     api_key_id: str = ""
+    #: What the authorizer granted: the integration event's ``requestContext.authorizer`` (None: no authorizer).
+    authorizer: dict[str, Any] | None = None
     #: What a mapping template set in ``$context.requestOverride`` / ``$context.responseOverride``.
     overrides: dict[str, Any] = field(
         default_factory=lambda: {

@@ -1,6 +1,7 @@
 """HTTP APIs (payload format 2.0, or 1.0 when the integration asks): route a request to a Lambda proxy.
 
-Stage throttling (``DefaultRouteSettings``/``RouteSettings``) applies first
+The route's authorizer runs first (:mod:`courselab.lab.apigateway.authorizers`), then stage
+throttling (``DefaultRouteSettings``/``RouteSettings``)
 (:mod:`courselab.lab.apigateway.usage`); ``AWS_PROXY`` integrations with an
 ``IntegrationSubtype`` call an AWS service (:mod:`courselab.lab.apigateway.first_class`), those
 without one invoke Lambda.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from courselab.lab.apigateway import first_class, usage
+from courselab.lab.apigateway import authorizers, first_class, usage
 from courselab.lab.apigateway.apis import Found, Template, path_parts
 from courselab.lab.apigateway.exchange import Exchange
 from courselab.lab.apigateway.integration import bad_gateway, error, internal, invoke
@@ -72,6 +73,17 @@ def serve_http_api(found: Found, stage_name: str, exchange: Exchange) -> ProxyRe
         raise not_found
     exchange.route_key = route.route_key
     exchange.resource_path = template.path if template else "$default"
+    variables = dict(stage.stage_variables or {})
+    match = RouteMatch(
+        api_id=api.api_id,
+        account_id=found.account_id,
+        stage=stage_name,
+        resource_path=template.path if template else "$default",
+        path_parameters=params,
+        stage_variables=variables,
+        route_key=route.route_key,
+    )
+    exchange.authorizer = authorizers.authorize_http(exchange, api, route, match)
     usage.admit_http(exchange, stage, route.route_key)
     integration_id = (route.target or "").removeprefix("integrations/")
     integration = api.integrations.get(integration_id)
@@ -82,24 +94,16 @@ def serve_http_api(found: Found, stage_name: str, exchange: Exchange) -> ProxyRe
             f"route {route.route_key!r} has {what}; the lab serves only AWS_PROXY integrations "
             "(Lambda, or an AWS service by IntegrationSubtype)",
         )
-    variables = dict(stage.stage_variables or {})
     timeout_ms = int(integration.timeout_in_millis or HTTP_API_TIMEOUT_MS)
     if integration.integration_subtype:
         return first_class.run(exchange, integration, params, variables, timeout_ms)
-    match = RouteMatch(
-        api_id=api.api_id,
-        account_id=found.account_id,
-        stage=stage_name,
-        resource_path=template.path if template else "$default",
-        path_parameters=params,
-        stage_variables=variables,
-        route_key=route.route_key,
-    )
     version = integration.payload_format_version or "2.0"
     if version == "1.0":
         event = event_v1(req, match, domain_name=domain, binary_body=False)
     else:
         event = event_v2(req, match, domain_name=domain)
+    if exchange.authorizer is not None:
+        event["requestContext"]["authorizer"] = exchange.authorizer
     started = exchange.latency_ms
     payload = invoke("http", integration.integration_uri, variables, event, timeout_ms)
     exchange.integration_status = "200"

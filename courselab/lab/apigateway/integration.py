@@ -82,8 +82,10 @@ def function_arn(kind: str, uri: str, stage_variables: dict[str, str]) -> tuple[
     return ":".join(parts[:7]), qualifier
 
 
-def invoke(kind: str, uri: str, stage_variables: dict[str, str], event: dict[str, Any], timeout_ms: int) -> bytes:
-    """Invoke the function synchronously, waiting at most the integration timeout.
+def call_function(
+    kind: str, uri: str, stage_variables: dict[str, str], event: dict[str, Any], timeout_ms: int
+) -> tuple[bytes, bool]:
+    """Invoke the function synchronously; its payload and whether it failed (``X-Amz-Function-Error``).
 
     The invocation is a job on the lab's scheduler; past ``timeout_ms`` API Gateway stops waiting
     and answers 504 while the function runs on (as on AWS, it is not stopped).
@@ -106,7 +108,14 @@ def invoke(kind: str, uri: str, stage_variables: dict[str, str], event: dict[str
         if isinstance(failure, TimeoutError) and not job.done():
             raise error(kind, 504, "Endpoint request timed out", "") from None
         raise internal(kind, f"invoking {arn} failed: {type(failure).__name__}: {failure}") from None
-    if any(k.lower() == "x-amz-function-error" for k in response_headers):
-        raise bad_gateway(kind)
+    failed = any(k.lower() == "x-amz-function-error" for k in response_headers)
     payload = payload or b""
-    return payload.encode("utf-8") if isinstance(payload, str) else payload
+    return (payload.encode("utf-8") if isinstance(payload, str) else payload), failed
+
+
+def invoke(kind: str, uri: str, stage_variables: dict[str, str], event: dict[str, Any], timeout_ms: int) -> bytes:
+    """Invoke the function synchronously, waiting at most the integration timeout; 502 if it failed."""
+    payload, failed = call_function(kind, uri, stage_variables, event, timeout_ms)
+    if failed:
+        raise bad_gateway(kind)
+    return payload

@@ -20,16 +20,18 @@ def start(context: Any) -> None:
 
 
 def reset() -> None:
-    from courselab.lab.apigateway import usage
+    from courselab.lab.apigateway import authorizers, usage
 
     usage.reset()
+    authorizers.reset()
 
 
 def stop() -> None:
-    from courselab.lab.apigateway import service_calls, usage
+    from courselab.lab.apigateway import authorizers, service_calls, usage
 
     service_calls.set_endpoint(None)
     usage.reset()
+    authorizers.reset()
 
 
 def middleware(app: Any) -> Any:

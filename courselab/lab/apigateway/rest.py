@@ -4,7 +4,8 @@ The lab picks the most specific resource (literal segments beat ``{var}``, which
 ``{proxy+}``; ``{proxy+}`` never matches ``/``), then that resource's method or ``ANY`` (proxy
 resources: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-set-up-simple-proxy.html).
 No match → 403 ``{"message":"Missing Authentication Token"}``, as on AWS. Then, in API
-Gateway's order: the API key, usage plan and stage throttling (:mod:`courselab.lab.apigateway.usage`),
+Gateway's order: the method's authorizer (:mod:`courselab.lab.apigateway.authorizers`), the API
+key, usage plan and stage throttling (:mod:`courselab.lab.apigateway.usage`),
 the request validator (:mod:`courselab.lab.apigateway.validation`), and the integration:
 ``AWS_PROXY`` (payload format 1.0 to Lambda) or ``AWS`` (mapping templates and an AWS service
 call, :mod:`courselab.lab.apigateway.aws_integration`). The integration timeout defaults to
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from courselab.lab.apigateway import aws_integration, usage, validation
+from courselab.lab.apigateway import authorizers, aws_integration, usage, validation
 from courselab.lab.apigateway.apis import Found, Template, find_api, path_parts
 from courselab.lab.apigateway.exchange import Exchange
 from courselab.lab.apigateway.integration import bad_gateway, error, internal, invoke
@@ -130,6 +131,7 @@ def serve_rest(found: Found, stage_name: str, exchange: Exchange) -> ProxyRespon
         raise missing
     resource, method, params = routed
     exchange.resource_path, exchange.resource_id = resource.template.path, resource.resource_id
+    exchange.authorizer = authorizers.authorize_rest(exchange, api, method, params, dict(stage.variables or {}))
     usage.admit_rest(exchange, api, stage, method, resource.template.path)
     return execute(found, deployed, resource, method, params, dict(stage.variables or {}), exchange)
 
@@ -178,6 +180,8 @@ def execute(
     event = event_v1(req, match, domain_name=exchange.domain, binary_body=binary)
     event["requestContext"]["identity"]["apiKey"] = exchange.api_key or None
     event["requestContext"]["identity"]["apiKeyId"] = exchange.api_key_id or None
+    if exchange.authorizer is not None:
+        event["requestContext"]["authorizer"] = exchange.authorizer
     exchange.log(f"Endpoint request URI: {integration.uri}")
     exchange.log(f"Endpoint request body after transformations: {json.dumps(event)}")
     started = exchange.latency_ms
