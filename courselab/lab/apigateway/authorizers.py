@@ -349,7 +349,7 @@ def authorize_http(
     route: Any,
     match: RouteMatch,
 ) -> dict[str, Any] | None:
-    """Run the route's authorizer: None (no authorization), the event's ``requestContext.authorizer``."""
+    """Run the route's authorizer: None (no authorization) or what it granted (:func:`for_payload` shapes it)."""
     auth_type = (route.authorization_type or "NONE").upper()
     what = f"route {route.route_key!r}"
     if auth_type == "NONE":
@@ -416,9 +416,23 @@ def authorize_http(
     if not allowed:
         exchange.fail("Forbidden", "AUTHORIZER_FAILURE")
         raise error("http", 403, "Forbidden", "")
-    if version == "2.0":
-        return {"lambda": context}
-    granted = dict(context)
+    granted: dict[str, Any] = {"lambda": context}
     if principal is not None:
         granted["principalId"] = principal
     return granted
+
+
+def for_payload(granted: dict[str, Any], version: str) -> dict[str, Any]:
+    """An HTTP API's ``requestContext.authorizer`` as the integration's payload format shows it.
+
+    2.0: ``{"lambda": context}`` or ``{"jwt": {"claims", "scopes"}}``; 1.0: the context's keys and
+    ``principalId``, or ``claims`` and ``scopes``.
+    """
+    if "jwt" in granted:
+        return {"jwt": granted["jwt"]} if version == "2.0" else dict(granted["jwt"])
+    if version == "2.0":
+        return {"lambda": granted["lambda"]}
+    flat = dict(granted["lambda"])
+    if "principalId" in granted:
+        flat["principalId"] = granted["principalId"]
+    return flat

@@ -103,7 +103,7 @@ def serve_http_api(found: Found, stage_name: str, exchange: Exchange) -> ProxyRe
     else:
         event = event_v2(req, match, domain_name=domain)
     if exchange.authorizer is not None:
-        event["requestContext"]["authorizer"] = exchange.authorizer
+        event["requestContext"]["authorizer"] = authorizers.for_payload(exchange.authorizer, version)
     started = exchange.latency_ms
     payload = invoke("http", integration.integration_uri, variables, event, timeout_ms)
     exchange.integration_status = "200"

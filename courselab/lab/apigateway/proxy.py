@@ -53,8 +53,9 @@ and ``UpdateUsage`` (``/usageplans/{id}/usage``, ``/usageplans/{id}/keys/{key}/u
 does not route.
 
 Where the lab differs from AWS: HTTP API stages need no deployment (moto has no HTTP API
-deployments), so every stage serves the current routes; authorizers, CORS preflight, gateway
-responses and ``MOCK``/``HTTP`` integrations are not served; the function's resource policy
+deployments), so every stage serves the current routes; gateway responses and ``MOCK``/``HTTP``
+integrations are not served; Lambda authorizers run
+(:mod:`courselab.lab.apigateway.authorizers`), other authorization fails loudly; the function's resource policy
 (``lambda add-permission``) and IAM permissions are not checked.
 """
 
