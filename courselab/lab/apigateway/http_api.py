@@ -1,8 +1,9 @@
 """HTTP APIs (payload format 2.0, or 1.0 when the integration asks): route a request to a Lambda proxy.
 
-The route's authorizer runs first (:mod:`courselab.lab.apigateway.authorizers`), then stage
-throttling (``DefaultRouteSettings``/``RouteSettings``)
-(:mod:`courselab.lab.apigateway.usage`); ``AWS_PROXY`` integrations with an
+A CORS preflight is answered first, by API Gateway itself, when the API has a
+``CorsConfiguration`` (:mod:`courselab.lab.apigateway.cors`). The route's authorizer runs next
+(:mod:`courselab.lab.apigateway.authorizers`), then stage throttling
+(``DefaultRouteSettings``/``RouteSettings``, :mod:`courselab.lab.apigateway.usage`); ``AWS_PROXY`` integrations with an
 ``IntegrationSubtype`` call an AWS service (:mod:`courselab.lab.apigateway.first_class`), those
 without one invoke Lambda.
 
@@ -21,10 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from courselab.lab.apigateway import authorizers, first_class, usage
+from courselab.lab.apigateway import authorizers, cors, first_class, usage
 from courselab.lab.apigateway.apis import Found, Template, path_parts
 from courselab.lab.apigateway.exchange import Exchange
-from courselab.lab.apigateway.integration import bad_gateway, error, internal, invoke
+from courselab.lab.apigateway.integration import Reply, bad_gateway, error, internal, invoke
 from courselab.lab.apigateway.payloads import (
     MalformedProxyResponse,
     ProxyResponse,
@@ -39,7 +40,22 @@ HTTP_API_TIMEOUT_MS = 30_000  # https://docs.aws.amazon.com/apigateway/latest/de
 
 
 def serve_http_api(found: Found, stage_name: str, exchange: Exchange) -> ProxyResponse:
-    """Answer one request to an HTTP API's stage (raises :class:`~courselab.lab.apigateway.integration.Reply`)."""
+    """Answer one request to an HTTP API's stage (raises :class:`~courselab.lab.apigateway.integration.Reply`).
+
+    With a ``CorsConfiguration`` every answer, API Gateway's errors included, carries the CORS
+    headers for an allowed origin (:mod:`courselab.lab.apigateway.cors`).
+    """
+    answered = cors.preflight(found.api, exchange.req) if stage_name in found.api.stages else None
+    if answered is not None:
+        return answered
+    try:
+        response = _serve(found, stage_name, exchange)
+    except Reply as reply:
+        raise Reply(cors.decorate(found.api, exchange.req, reply.response)) from None
+    return cors.decorate(found.api, exchange.req, response)
+
+
+def _serve(found: Found, stage_name: str, exchange: Exchange) -> ProxyResponse:
     api = found.api
     req, domain = exchange.req, exchange.domain
     not_found = error("http", 404, "Not Found", "NotFoundException")

@@ -53,7 +53,8 @@ and ``UpdateUsage`` (``/usageplans/{id}/usage``, ``/usageplans/{id}/keys/{key}/u
 does not route.
 
 Where the lab differs from AWS: HTTP API stages need no deployment (moto has no HTTP API
-deployments), so every stage serves the current routes; gateway responses and ``MOCK``/``HTTP``
+deployments), so every stage serves the current routes; HTTP API CORS is answered
+(:mod:`courselab.lab.apigateway.cors`); gateway responses and ``MOCK``/``HTTP``
 integrations are not served; Lambda authorizers run
 (:mod:`courselab.lab.apigateway.authorizers`), other authorization fails loudly; the function's resource policy
 (``lambda add-permission``) and IAM permissions are not checked.
