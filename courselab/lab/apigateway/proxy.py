@@ -55,8 +55,9 @@ does not route.
 Where the lab differs from AWS: HTTP API stages need no deployment (moto has no HTTP API
 deployments), so every stage serves the current routes; HTTP API CORS is answered
 (:mod:`courselab.lab.apigateway.cors`); gateway responses and ``MOCK``/``HTTP``
-integrations are not served; Lambda authorizers run
-(:mod:`courselab.lab.apigateway.authorizers`), other authorization fails loudly; the function's resource policy
+integrations are not served; Lambda authorizers and HTTP API JWT authorizers (for the lab's
+Cognito user pools) run (:mod:`courselab.lab.apigateway.authorizers`), other authorization fails
+loudly; the function's resource policy
 (``lambda add-permission``) and IAM permissions are not checked.
 """
 
