@@ -10,13 +10,17 @@ the service call: :mod:`~courselab.lab.apigateway.service_calls`); HTTP API firs
 integrations in :mod:`~courselab.lab.apigateway.first_class`; request validators in
 :mod:`~courselab.lab.apigateway.validation`; API keys, usage plans and throttling in
 :mod:`~courselab.lab.apigateway.usage`; stage access logs in
-:mod:`~courselab.lab.apigateway.access_logs`; ``$context`` in
+:mod:`~courselab.lab.apigateway.access_logs`; Lambda authorizers in
+:mod:`~courselab.lab.apigateway.authorizers` and HTTP API JWT authorizers in
+:mod:`~courselab.lab.apigateway.jwt`; HTTP API CORS in :mod:`~courselab.lab.apigateway.cors`;
+``$context`` in
 :mod:`~courselab.lab.apigateway.exchange`. The control-plane calls moto lacks (HTTP API quick
 create and ``UpdateStage``, REST ``TestInvokeMethod``) are in
 :mod:`~courselab.lab.apigateway.http_api_control` and :mod:`~courselab.lab.apigateway.testinvoke`,
 connected to moto in :mod:`courselab.lab.apigateway.patches`. Importing this package imports no moto.
 
 Where the lab still differs from AWS, in short: IAM is not enforced (an integration's
-``credentials`` role is not assumed), authorizers, CORS, gateway responses and ``MOCK``/``HTTP``
-integrations are not served, and HTTP API stages need no deployment. Each module says the rest.
+``credentials`` role is not assumed, ``AWS_IAM`` authorization fails loudly), JWTs are verified
+only for the lab's Cognito user pools, gateway responses and ``MOCK``/``HTTP`` integrations are
+not served, and HTTP API stages need no deployment. Each module says the rest.
 """
