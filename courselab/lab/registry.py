@@ -176,6 +176,12 @@ EXTENSIONS: tuple[Extension, ...] = (
         services=("cloudformation",),
     ),
     Extension(
+        "cloudcontrol",
+        START,
+        "Cloud Control GetResource for AWS::Lambda::Url (sam list endpoints); other types fail loudly",
+        provider=f"{_L}.cloudcontrol.provider",
+    ),
+    Extension(
         "stepfunctions",
         FIRST_REQUEST,
         "state machines run (moto's ASL interpreter) and their tasks call the lab",

@@ -107,10 +107,12 @@ class ApiGatewayStage(Resource):
     ) -> ApiGatewayStage:
         props = cloudformation_json["Properties"]
         backend = apigateway_backends[account_id][region_name]
+        # moto's AWS::ApiGateway::Deployment has no physical id, so its Ref resolves to the object
+        deployment = props["DeploymentId"]
         stage = backend.create_stage(
             function_id=props["RestApiId"],
             stage_name=props["StageName"],
-            deploymentId=props["DeploymentId"],
+            deploymentId=getattr(deployment, "id", deployment),
             variables=props.get("Variables") or {},
             description=props.get("Description", ""),
             tracing_enabled=props.get("TracingEnabled"),

@@ -169,3 +169,13 @@ def test_moto_maps_the_lab_types_while_installed_and_its_own_after_undo(lab: cou
     finally:
         patches.patches.apply()
     assert parsing.get_model_map()["AWS::Lambda::Version"] is LambdaVersionResource
+
+
+def test_the_stage_names_its_deployment_by_id(lab: courselab.Lab) -> None:
+    _deploy(_packaged_template())
+    api = boto3.client("apigateway").get_rest_apis()["items"][0]["id"]
+    stages = boto3.client("apigateway").get_stages(restApiId=api)["item"]
+    deployments = {d["id"] for d in boto3.client("apigateway").get_deployments(restApiId=api)["items"]}
+    # SAM's implicit API also gets a stage named "Stage" (its Deployment's StageName), on AWS too
+    assert sorted(s["stageName"] for s in stages) == ["Prod", "Stage"]
+    assert {s["deploymentId"] for s in stages} <= deployments
