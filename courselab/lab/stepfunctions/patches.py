@@ -28,3 +28,11 @@ def moto_server_port() -> str:
 
     lab = server.current()
     return lab.endpoint.rsplit(":", 1)[1] if lab is not None and lab.endpoint else "5000"
+
+
+@patches.wrap("moto.stepfunctions.parser.models:StepFunctionsParserBackend.start_execution")
+def start_execution(original: Any, self: Any, state_machine_arn: str, name: Any = None, *args: Any, **kw: Any) -> Any:
+    """No ``name``: a UUID, as Step Functions generates (moto's interpreter names every such execution "None")."""
+    import uuid
+
+    return original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kw)

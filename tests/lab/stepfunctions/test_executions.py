@@ -77,3 +77,12 @@ def test_a_cloudformation_state_machine_is_the_one_that_runs(deploy):
     assert [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]] == [arn]
     run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"amount": 5}))
     assert json.loads(finished(sfn, run["executionArn"])["output"])["verdict"] == "approved"
+
+
+def test_executions_without_a_name_get_one_each(deploy):
+    function = deploy("probe", "lambda_probe.py")
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(name="twice", definition=definition(function), roleArn=ROLE)["stateMachineArn"]
+    first = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    second = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    assert first != second and len(first.rsplit(":", 1)[1]) == 36

@@ -17,7 +17,8 @@ def exercise(app):
     with app.step("a token whose policy denies answers 403 with API Gateway's message"):
         answer = app.http("GET", url, headers={"Authorization": "Bearer blocked"})
         assert answer.status == 403, (answer.status, answer.text)
-        assert answer.json() == {"Message": "User is not authorized to access this resource with an explicit deny"}
+        # AWS: repost.aws/knowledge-center/api-gateway-403-error-lambda-authorizer (lower-case "message")
+        assert answer.json() == {"message": "User is not authorized to access this resource with an explicit deny"}
 
     with app.step("an allowed token reaches the function with the authorizer's principal and context"):
         answer = app.http("GET", url, headers={"Authorization": "Bearer letmein"})
