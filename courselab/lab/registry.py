@@ -208,6 +208,13 @@ EXTENSIONS: tuple[Extension, ...] = (
         services=("ecs",),
     ),
     Extension(
+        "cognitoidp",
+        FIRST_REQUEST,
+        "ID tokens carry the user's attributes (email, name ...) as Cognito's do",
+        patches=f"{_L}.cognitoidp.patches",
+        services=("cognito-idp",),
+    ),
+    Extension(
         "ecr",
         FIRST_REQUEST,
         "image digests and immutable tags as ECR computes them; lifecycle policy previews",

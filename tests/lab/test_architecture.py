@@ -156,13 +156,14 @@ FIRST_CALLS = {
     "cloudformation": ("cloudformation", "list_stacks"),
     "ec2": ("ec2", "describe_regions"),
     "states": ("stepfunctions", "list_state_machines"),
+    "cognito-idp": ("cognito-idp", "list_user_pools", {"MaxResults": 1}),
 }
 for row in registry.EXTENSIONS:
     for service in row.services:
         if service not in FIRST_CALLS:
             sys.exit(f"tests/lab/test_architecture.py: add a cheap first call for the service {service!r}")
-        client, call = FIRST_CALLS[service]
-        getattr(boto3.client(client), call)()
+        client, call, *kwargs = FIRST_CALLS[service]
+        getattr(boto3.client(client), call)(**(kwargs[0] if kwargs else {}))
 installed = registry.installed()
 during = snapshot()
 courselab.stop()

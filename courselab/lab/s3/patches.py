@@ -2,6 +2,10 @@
 
 Moto's ``send_event`` looks both functions up in its own module at each notification, so
 replacing the module attributes is enough.
+
+``GetBucketNotificationConfiguration`` also shows ``EventBridgeConfiguration`` when the bucket
+sends its events to EventBridge: moto stores it and sends the events, but left it out of the
+answer (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketNotificationConfiguration.html).
 """
 
 from __future__ import annotations
@@ -25,3 +29,20 @@ def get_s3_event(original: Any, event_name: str, bucket: Any, key: Any, notifica
 def invoke_awslambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
     """An asynchronous invoke instead of running the handler inside PutObject."""
     notifications.invoke_function(account_id, event_body, fn_arn, region_name)
+
+
+@patches.wrap("moto.s3.responses:S3Response.get_bucket_notification")
+def get_bucket_notification(original: Any, self: Any) -> Any:
+    """moto's answer, plus the ``EventBridgeConfiguration`` (an empty element) it leaves out."""
+    config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+    if config is None or config.event_bridge is None:
+        return original(self)
+    serialized = self.serialized
+
+    def with_event_bridge(result: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        return serialized(ActionResult({**result.result, "EventBridgeConfiguration": {}}))
+
+    self.serialized = with_event_bridge  # this response object only: it serves one request
+    return original(self)

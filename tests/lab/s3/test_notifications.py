@@ -104,3 +104,16 @@ def test_the_key_is_url_encoded_as_aws_sends_it(triggers, deploy):
     s3.put_object(Bucket="folders", Key="incoming/red flower+1.jpg", Body=b"x")
     key = wait_until(recorded, timeout=20)[0]["Records"][0]["s3"]["object"]["key"]
     assert key == "incoming/red+flower%2B1.jpg"
+
+
+def test_the_notification_configuration_shows_eventbridge_when_it_is_on(lab: courselab.Lab) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="to-eventbridge")
+    s3.put_bucket_notification_configuration(
+        Bucket="to-eventbridge", NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    config = s3.get_bucket_notification_configuration(Bucket="to-eventbridge")
+    assert config["EventBridgeConfiguration"] == {}
+    # Turning it off again leaves it out, as S3 does.
+    s3.put_bucket_notification_configuration(Bucket="to-eventbridge", NotificationConfiguration={})
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="to-eventbridge")

@@ -36,12 +36,16 @@ DynamoDB Streams (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html), :
     (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html). The
     position in the stream is kept while a mapping is disabled and enabled again.
 
+``FilterCriteria`` (:mod:`.filtering`) drops the records that match no filter before batching:
+SQS deletes them, a stream moves past them
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html).
+
 ``courselab.reset()`` retires the mappings that exist (no poll starts for them while the lab wipes
 its Lambda environments and moto's backends) and waits briefly for batches being invoked.
 
 Lab differences: one poller per mapping and at most five SQS batches in flight (AWS scales up to
 1,000); new records are seen on the next tick of the poller (every 50 ms), not at once; the 6 MB
-payload cap, ``FilterCriteria``, on-failure destinations, ``BisectBatchOnFunctionError`` and
+payload cap, on-failure destinations, ``BisectBatchOnFunctionError`` and
 ``ParallelizationFactor`` are not applied; a DynamoDB stream is one shard and its records never
 expire.
 """

@@ -1,4 +1,4 @@
-"""What the lab changes in moto for event source mappings: CreateEventSourceMapping only.
+"""What the lab changes in moto for event source mappings: CreateEventSourceMapping and its update.
 
 Stock moto's ``LambdaBackend.create_event_source_mapping`` attaches an SQS or DynamoDB Streams
 mapping to its queue or table, whose ``SendMessage``/``PutItem`` then invoke the function inline,
@@ -10,7 +10,9 @@ UUID) and then
   https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html);
 * takes the new mapping off moto's inline path, so only the lab's pollers
   (:mod:`~courselab.lab.awslambda.event_source_mapping.supervisor`) invoke;
-* fixes where a ``LATEST`` stream mapping starts: at the records added after the create.
+* fixes where a ``LATEST`` stream mapping starts: at the records added after the create;
+* refuses an invalid ``FilterCriteria`` on create and update, naming the filter
+  (:mod:`~courselab.lab.awslambda.event_source_mapping.filtering`).
 
 Nothing else in moto is changed. ``StreamShard.add`` stays stock: with no mapping attached to the
 table it only appends the stream record, which the stream pollers read on their next tick.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from courselab.lab.awslambda.event_source_mapping import sources, supervisor
+from courselab.lab.awslambda.event_source_mapping import filtering, sources, supervisor
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
@@ -30,6 +32,7 @@ patches = Patches(__name__)
 def create_event_source_mapping(original: Any, self: Any, spec: dict[str, Any]) -> Any:
     """moto's create, then detach the mapping from moto's inline (synchronous) delivery path."""
     check_visibility_timeout(self, spec)
+    filtering.check(spec.get("FilterCriteria"))
     esm = original(self, spec)
     if sources.source_type(esm.event_source_arn) in sources.POLLED:
         sources.detach(esm)
@@ -37,6 +40,14 @@ def create_event_source_mapping(original: Any, self: Any, spec: dict[str, Any]) 
         if pollers is not None:
             pollers.created(esm)
     return esm
+
+
+@patches.wrap("moto.awslambda.models:LambdaBackend.update_event_source_mapping")
+def update_event_source_mapping(original: Any, self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+    """moto's update, after checking a new ``FilterCriteria`` as the create does."""
+    if "FilterCriteria" in spec:
+        filtering.check(spec["FilterCriteria"])
+    return original(self, uuid, spec)
 
 
 def check_visibility_timeout(backend: Any, spec: dict[str, Any]) -> None:

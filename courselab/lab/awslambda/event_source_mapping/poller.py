@@ -18,6 +18,7 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 
+from courselab.lab.awslambda.event_source_mapping import filtering
 from courselab.lab.scheduler import Job, Scheduler
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class Poller:
         #: No step does anything before this time (time.monotonic()): the poller's back-off.
         self.not_before = 0.0
         self._last_problem = ""
+        self._filters: tuple[str, list[Any]] = ("null", [])
 
     @property
     def name(self) -> str:
@@ -95,6 +97,13 @@ class Poller:
 
     def stop(self) -> None:
         self.stopped = True
+
+    def passes(self, record: dict[str, Any]) -> bool:
+        """Whether a record (as Lambda shows it) matches the mapping's ``FilterCriteria`` (:mod:`.filtering`)."""
+        raw = json.dumps(self.esm.filter_criteria, sort_keys=True)
+        if raw != self._filters[0]:
+            self._filters = (raw, filtering.patterns(self.esm.filter_criteria))
+        return filtering.matches(record, self._filters[1])
 
     def problem(self, text: str) -> None:
         """Log a problem once, not every poll."""

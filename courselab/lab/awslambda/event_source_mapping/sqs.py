@@ -6,7 +6,8 @@ a job. With ``MaximumBatchingWindowInSeconds`` a partial batch is kept (its mess
 and topped up by the next steps until it is full or the window has passed. A function error
 leaves the messages in flight: they reappear when the visibility timeout ends, and moto's
 ``ReceiveMessage`` moves them to the queue's dead-letter queue after ``maxReceiveCount`` receives.
-``ReportBatchItemFailures`` keeps only the listed messages. A throttled batch is retried by a
+``ReportBatchItemFailures`` keeps only the listed messages. A message that matches none of the
+mapping's ``FilterCriteria`` is deleted as it is received (:mod:`.filtering`). A throttled batch is retried by a
 later job (0.1 s, doubling to 2 s) until its messages would be visible again; meanwhile the
 poller receives no new batch. See :mod:`courselab.lab.awslambda.event_source_mapping` for AWS's
 rules and links.
@@ -81,6 +82,7 @@ class SqsPoller(Poller):
             except Exception as exc:  # noqa: BLE001 - the queue may have been deleted meanwhile
                 self.problem(f"cannot receive from {queue.name}: {exc}")
                 return bool(self._gathered)
+            got = self._drop_filtered(backend, queue, got)
             if got and not self._gathered:
                 self._received_at = time.monotonic()
                 self._gathered_from = (backend, queue)
@@ -92,6 +94,21 @@ class SqsPoller(Poller):
         if self._window_ends is None:
             self._window_ends = now + window
         return now >= self._window_ends
+
+    def _drop_filtered(self, backend: Any, queue: Any, messages: list[Any]) -> list[Any]:
+        """The messages that match the mapping's filters; the others are deleted, as Lambda deletes them."""
+        if not self.esm.filter_criteria:
+            return messages
+        kept = []
+        for message in messages:
+            if self.passes(sqs_record(message, queue, self.esm.region)):
+                kept.append(message)
+                continue
+            try:
+                backend.delete_message(queue.name, message.receipt_handle)
+            except Exception as exc:  # noqa: BLE001 - purged or deleted meanwhile
+                log.debug("could not delete filtered-out %s: %s", message.id, exc)
+        return kept
 
     def _dispatch(self) -> None:
         """Submit the gathered batch as a job, holding one of the mapping's concurrency slots."""

@@ -8,7 +8,9 @@ until the window has passed) and submits its invoke as a job. Success moves the 
 the batch. A failure (a function error, a throttle, or ``batchItemFailures``) counts an attempt,
 moves the position to the first failed record (the batch start without item failures) and backs
 off 0.5 s, doubling to 10 s, as a "not before" time; past ``MaximumRetryAttempts`` the batch is
-discarded. See :mod:`courselab.lab.awslambda.event_source_mapping` for AWS's rules and links.
+discarded. Records that match none of the mapping's ``FilterCriteria`` are left out of the
+batch (:mod:`.filtering`); a batch left empty moves the position without an invoke. See
+:mod:`courselab.lab.awslambda.event_source_mapping` for AWS's rules and links.
 """
 
 from __future__ import annotations
@@ -83,7 +85,12 @@ class StreamPoller(Poller):
         try:
             if self.stopped:
                 return
-            event = {"Records": [stream_record(r, esm.region, esm.event_source_arn) for r in json_records]}
+            records = [stream_record(r, esm.region, esm.event_source_arn) for r in json_records]
+            records = [r for r in records if self.passes(r)]
+            if not records:  # every record filtered out: move past them without an invoke
+                self._settle(position, json_records, None, False)
+                return
+            event = {"Records": records}
             try:
                 response, errored = self.invoke(event)
             except Throttled:
