@@ -113,7 +113,7 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "s3",
         START,
-        "S3 event notifications invoke Lambda asynchronously, with AWS's record shape",
+        "S3 notifications invoke Lambda asynchronously in AWS's shape; bucket policy Conditions are not denials",
         patches=f"{_L}.s3.patches",
         requires=("awslambda",),
     ),

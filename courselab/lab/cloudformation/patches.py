@@ -26,9 +26,7 @@
   ``AWS::Include``'s bucket parsing: :mod:`.locations`, so ``http://127.0.0.1:PORT/bucket/key`` works.
 * ``LambdaFunction``'s, ``LayerVersion``'s and ``Rule``'s CloudFormation create and update, the
   ``Ref`` of layers and event buses, a layer's delete: :mod:`.resources_lambda`,
-  :mod:`.resources_events`; ``FakeBucket.get_permission``: a bucket policy statement with a
-  ``Condition`` is not enforced (moto denies on it; SAM CLI's managed bucket has one); ``Ref`` of
-  a queue is its lab URL: :mod:`.resources_messaging`.
+  :mod:`.resources_events`; ``Ref`` of a queue is its lab URL: :mod:`.resources_messaging`.
 """
 
 from __future__ import annotations
@@ -248,5 +246,4 @@ patches.add("moto.awslambda.models:LayerVersion.delete", resources_lambda.delete
 patches.wrap("moto.events.models:Rule.create_from_cloudformation_json")(resources_events.create_rule)
 patches.wrap("moto.events.models:Rule.update_from_cloudformation_json")(resources_events.update_rule)
 patches.add("moto.events.models:EventBus.physical_resource_id", property(resources_events.event_bus_name))
-patches.wrap("moto.s3.models:FakeBucket.get_permission")(resources_messaging.bucket_permission)
 patches.set("moto.sqs.models:Queue.physical_resource_id", property(resources_messaging.queue_url))

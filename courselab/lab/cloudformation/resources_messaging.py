@@ -18,11 +18,8 @@ the stack complete. Here each is made through moto's backend, as the API would:
 
 Where the lab differs from AWS: the policies are stored, and ``GetTopicAttributes``,
 ``GetQueueAttributes`` and ``GetBucketPolicy`` show them; moto enforces none but a bucket's
-statements for ``Principal: "*"``, and it takes any such statement with a ``Condition`` (which it
-cannot evaluate) as a denial, so the ``Deny`` on ``aws:SecureTransport: false`` that SAM CLI's
-managed bucket carries would refuse every upload. :func:`bucket_permission` (a wrap of
-``FakeBucket.get_permission``) leaves statements with a ``Condition`` out: the lab's loopback HTTP
-stands in for TLS. A subscription is confirmed at once, whatever its protocol.
+statements for ``Principal: "*"``, leaving out those with a ``Condition``
+(:mod:`courselab.lab.s3.bucket_policies`). A subscription is confirmed at once, whatever its protocol.
 """
 
 from __future__ import annotations
@@ -222,26 +219,6 @@ class S3BucketPolicy(Resource):
             s3_backends[account_id][get_partition(region)].delete_bucket_policy(self.physical_id)
         except MissingBucket:
             pass  # the bucket went first
-
-
-def bucket_permission(original: Any, bucket: Any, action: str, resource: str) -> Any:
-    """``FakeBucket.get_permission`` without the statements that have a ``Condition`` (moto denies on any)."""
-    from moto.iam.access_control import IAMPolicy, PermissionResult
-
-    try:
-        document = json.loads(bucket.policy) if bucket.policy else None
-    except ValueError:
-        document = None
-    if not isinstance(document, dict):
-        return original(bucket, action, resource)
-    statements = document.get("Statement") or []
-    statements = [statements] if isinstance(statements, dict) else list(statements)
-    enforced = [s for s in statements if not (isinstance(s, dict) and s.get("Condition"))]
-    if len(enforced) == len(statements):
-        return original(bucket, action, resource)
-    if not enforced:
-        return PermissionResult.NEUTRAL
-    return IAMPolicy(json.dumps({**document, "Statement": enforced})).is_action_permitted(action, resource)
 
 
 def queue_url(queue: Any) -> str:

@@ -6,6 +6,9 @@ replacing the module attributes is enough.
 ``GetBucketNotificationConfiguration`` also shows ``EventBridgeConfiguration`` when the bucket
 sends its events to EventBridge: moto stores it and sends the events, but left it out of the
 answer (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketNotificationConfiguration.html).
+
+``FakeBucket.get_permission`` leaves out bucket policy statements with a ``Condition``, which moto
+took as denials (:mod:`courselab.lab.s3.bucket_policies`).
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from courselab.lab.patching import Patches
-from courselab.lab.s3 import notifications
+from courselab.lab.s3 import bucket_policies, notifications
 
 patches = Patches(__name__)
 _NOTIFICATIONS = "moto.s3.notifications"
+
+patches.wrap("moto.s3.models:FakeBucket.get_permission")(bucket_policies.bucket_permission)
 
 
 @patches.wrap(f"{_NOTIFICATIONS}:_get_s3_event")
