@@ -37,12 +37,19 @@ class Resource:
     """Common ground: a created resource remembers its physical id and the attributes GetAtt returns."""
 
     attributes: tuple[str, ...] = ()
+    #: The properties whose change replaces the resource ("Update requires: Replacement" on the type's
+    #: page of the CloudFormation reference). When a type declares them, a change to any other
+    #: property is made by :meth:`update_in_place`; a type that declares none is always replaced.
+    replaced_when_changed: tuple[str, ...] = ()
 
     def __init__(self, physical_id: str, account_id: str, region: str, **attrs: Any) -> None:
         self.physical_id = physical_id
         self.account_id = account_id
         self.region = region
         self.attrs = attrs
+        #: The resolved properties it was last created or updated with (set by the stack, see
+        #: :func:`courselab.lab.cloudformation.stack_resources.remember_properties`).
+        self.properties: dict[str, Any] = {}
 
     @property
     def physical_resource_id(self) -> str:
@@ -86,8 +93,22 @@ class Resource:
         account_id: str,
         region_name: str,
     ) -> Resource:
+        props = cloudformation_json.get("Properties") or {}
+        if cls.replaced_when_changed and not original_resource.needs_replacement(props):
+            return cls.update_in_place(original_resource, props, account_id, region_name)
         original_resource.delete(account_id, region_name)
         return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def needs_replacement(self, props: dict[str, Any]) -> bool:
+        """Whether the new properties change one that CloudFormation can only change by replacing."""
+        return any(props.get(name) != self.properties.get(name) for name in self.replaced_when_changed)
+
+    @classmethod
+    def update_in_place(
+        cls, original_resource: Resource, props: dict[str, Any], account_id: str, region: str
+    ) -> Resource:
+        """Apply new properties to the resource as it is (types that declare ``replaced_when_changed``)."""
+        raise NotImplementedError(f"{cls.__name__} declares replaced_when_changed but no update_in_place")
 
     @classmethod
     def delete_from_cloudformation_json(
@@ -168,6 +189,9 @@ class BucketWithNotifications(Resource):
     """
 
     attributes = ("Arn", "DomainName", "RegionalDomainName", "WebsiteURL")
+    # A bucket holding objects could not be replaced: only a new name replaces it
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+    replaced_when_changed = ("BucketName",)
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -189,23 +213,12 @@ class BucketWithNotifications(Resource):
         return cls(bucket.name, account_id, region_name, **attrs)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+    def update_in_place(
+        cls, original_resource: Resource, props: dict[str, Any], account_id: str, region: str
     ) -> Resource:
-        """In place unless ``BucketName`` changes (a bucket holding objects could not be replaced)."""
-        props = cloudformation_json.get("Properties") or {}
-        if props.get("BucketName") and props["BucketName"] != original_resource.physical_id:
-            return super().update_from_cloudformation_json(
-                original_resource, new_resource_name, cloudformation_json, account_id, region_name
-            )
-        bucket = s3_backends[account_id][get_partition(region_name)].get_bucket(original_resource.physical_id)
-        named = {**cloudformation_json, "Properties": {**props, "BucketName": bucket.name}}
-        FakeBucket.update_from_cloudformation_json(bucket, bucket.name, named, account_id, region_name)
+        bucket = s3_backends[account_id][get_partition(region)].get_bucket(original_resource.physical_id)
+        named = {"Properties": {**props, "BucketName": bucket.name}}
+        FakeBucket.update_from_cloudformation_json(bucket, bucket.name, named, account_id, region)
         config = props.get("NotificationConfiguration")
         bucket.set_notification_configuration(_notification_config(config) if config else None)
         return original_resource

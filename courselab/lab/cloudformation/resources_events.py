@@ -230,6 +230,8 @@ class StateMachineResource(Resource):
     """``AWS::StepFunctions::StateMachine``; ``Ref`` and ``GetAtt Arn`` are its ARN."""
 
     attributes = ("Arn", "Name", "StateMachineRevisionId")
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html
+    replaced_when_changed = ("StateMachineName", "StateMachineType")
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -261,24 +263,14 @@ class StateMachineResource(Resource):
         )
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+    def update_in_place(
+        cls, original_resource: Resource, props: dict[str, Any], account_id: str, region: str
     ) -> Resource:
         from moto.stepfunctions.models import stepfunctions_backends
 
-        props = cloudformation_json.get("Properties") or {}
-        if props.get("StateMachineName") and props["StateMachineName"] != original_resource.attrs["Name"]:
-            return super().update_from_cloudformation_json(
-                original_resource, new_resource_name, cloudformation_json, account_id, region_name
-            )
-        stepfunctions_backends[account_id][region_name].update_state_machine(
+        stepfunctions_backends[account_id][region].update_state_machine(
             original_resource.physical_id,
-            definition=definition(props, account_id, region_name),
+            definition=definition(props, account_id, region),
             role_arn=props.get("RoleArn"),
             logging_configuration=camel(props.get("LoggingConfiguration")),
             tracing_configuration=camel(props.get("TracingConfiguration")),

@@ -316,6 +316,8 @@ class EventSourceMappingResource(Resource):
     """``AWS::Lambda::EventSourceMapping``; ``Ref`` and ``GetAtt Id`` are its UUID."""
 
     attributes = ("Id", "EventSourceMappingArn")
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html
+    replaced_when_changed = ("EventSourceArn", "StartingPosition", "StartingPositionTimestamp", "Queues", "Topics")
 
     @staticmethod
     def cloudformation_type() -> str:
@@ -327,32 +329,17 @@ class EventSourceMappingResource(Resource):
     ) -> EventSourceMappingResource:
         spec = mapping_spec(cloudformation_json.get("Properties") or {})
         esm = _backend(account_id, region_name).create_event_source_mapping(spec)
-        return cls(esm.uuid, account_id, region_name, Id=esm.uuid, EventSourceMappingArn=esm.arn, spec=spec)
+        return cls(esm.uuid, account_id, region_name, Id=esm.uuid, EventSourceMappingArn=esm.arn)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+    def update_in_place(
+        cls, original_resource: Resource, props: dict[str, Any], account_id: str, region: str
     ) -> Resource:
-        spec = mapping_spec(cloudformation_json.get("Properties") or {})
-        old = original_resource.attrs["spec"]
-        fixed = ("EventSourceArn", "StartingPosition", "StartingPositionTimestamp", "Queues", "Topics")
-        if any(spec.get(k) != old.get(k) for k in fixed):
-            return super().update_from_cloudformation_json(
-                original_resource, new_resource_name, cloudformation_json, account_id, region_name
-            )
+        spec = mapping_spec(props)
         changes = {k: spec.get(k) for k in _ESM_MUTABLE if k != "FunctionName" or spec.get(k)}
         changes["Enabled"] = spec.get("Enabled", True)
-        if (
-            _backend(account_id, region_name).update_event_source_mapping(original_resource.physical_id, changes)
-            is None
-        ):
+        if _backend(account_id, region).update_event_source_mapping(original_resource.physical_id, changes) is None:
             raise ResourceError(f"the event source mapping {original_resource.physical_id} no longer exists")
-        original_resource.attrs["spec"] = spec
         return original_resource
 
     def delete(self, account_id: str, region: str) -> None:

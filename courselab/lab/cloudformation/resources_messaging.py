@@ -52,6 +52,7 @@ class SnsSubscription(Resource):
     """``AWS::SNS::Subscription``; ``Ref`` is the subscription ARN."""
 
     attributes = ("Arn",)
+    replaced_when_changed = ("TopicArn", "Endpoint", "Protocol")  # the page linked in the module docstring
 
     @staticmethod
     def cloudformation_type() -> str:
@@ -74,28 +75,15 @@ class SnsSubscription(Resource):
         return cls(subscription.arn, account_id, region, Arn=subscription.arn, topic=props["TopicArn"])
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+    def update_in_place(
+        cls, original_resource: Resource, props: dict[str, Any], account_id: str, region: str
     ) -> Resource:
         from moto.sns.models import sns_backends
 
-        props = cloudformation_json.get("Properties") or {}
         backend = sns_backends[account_id][original_resource.region]
         subscription = backend.subscriptions.get(original_resource.physical_id)
-        same = subscription is not None and (props.get("TopicArn"), props.get("Endpoint"), props.get("Protocol")) == (
-            subscription.topic.arn,
-            subscription.endpoint,
-            subscription.protocol,
-        )
-        if not same:  # a new topic, endpoint or protocol replaces the subscription
-            return super().update_from_cloudformation_json(
-                original_resource, new_resource_name, cloudformation_json, account_id, region_name
-            )
+        if subscription is None:
+            raise ResourceError(f"the subscription {original_resource.physical_id} no longer exists")
         if "FilterPolicy" not in props and subscription.attributes.get("FilterPolicy"):
             backend.set_subscription_attributes(subscription.arn, "FilterPolicy", "")  # removed from the template
         if "RawMessageDelivery" not in props:

@@ -32,7 +32,7 @@ from typing import Any
 
 from courselab.lab.cloudformation import deleters, template_checks
 from courselab.lab.cloudformation.custom_resources import UnsupportedResource, unsupported_reason
-from courselab.lab.cloudformation.resources import ResourceError
+from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 _stacks: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 
@@ -130,6 +130,7 @@ def create_resource(
     except Exception as error:  # noqa: BLE001 - reported in the stack's events, as CloudFormation does
         raise ResourceFailed(logical_id, resource_type, reason_of(error)) from error
     if resource is not None:
+        remember_properties(resource, resource_json, resources_map)
         event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical_id(resource))
     return resource
 
@@ -160,8 +161,17 @@ def update_resource(
         raise
     except Exception as error:  # noqa: BLE001 - reported in the stack's events
         raise ResourceFailed(logical_id, resource_type, reason_of(error), "UPDATE") from error
+    remember_properties(resource, resource_json, resources_map)
     event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id(resource))
     return resource
+
+
+def remember_properties(resource: Any, resource_json: dict[str, Any], resources_map: Any) -> None:
+    """Keep the resolved properties on a lab model, so its next update can tell what changed."""
+    from moto.cloudformation import parsing
+
+    if isinstance(resource, Resource):
+        resource.properties = parsing.clean_json(resource_json.get("Properties") or {}, resources_map)
 
 
 def _check_type(resource_type: str) -> None:
