@@ -17,3 +17,5 @@ REPO_ROOT = SOURCE_ROOT
 CHAPTERS = REPO_ROOT / "chapters"
 EXERCISES = REPO_ROOT / "exercises"
 QUIZ_BANKS = CHAPTERS / "quizzes"
+#: The shape of the real exam that the practice exam's full mock copies.
+MOCK_EXAM = CHAPTERS / "exam" / "mock-exam.yml"

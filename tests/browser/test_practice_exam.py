@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page
 
 from courselab.book.quiz import scoring
-from tests.browser.conftest import Visit, require_site
+from tests.browser.conftest import Visit, require_site, site_dir
 from tests.browser.test_quizzes import fill, norm, wrong_answer
 
 KEY = "courselab.practiceExam.v1"
@@ -152,4 +152,57 @@ def test_practice_exam_by_keyboard(visit: Visit, exam_page: str | None) -> None:
             break
     page.keyboard.press("Enter")
     assert "You scored 0 of 1" in page.locator(".pe-results").inner_text()
+    visit.assert_clean()
+
+
+def test_full_mock_draws_by_domain_weight_times_and_scales_the_score(visit: Visit, exam_page: str | None) -> None:
+    """The full mock: 65 questions by the exam guide's domain weights, 130 minutes, 100-1000 with 720 to pass."""
+    from courselab.book.quiz import bank, mock
+
+    shape = mock.load(domains=bank.DOMAINS)
+    page, questions = open_exam(visit, exam_page)
+    page.check("#pe-mode-mock")
+    assert page.input_value("#pe-n") == str(shape.questions) and page.is_disabled("#pe-n")
+    assert page.input_value("#pe-minutes") == str(shape.minutes) and page.is_checked("#pe-timer")
+    page.fill("#pe-seed", "mock-7")
+    page.click("button.pe-start")
+    drawn = page.locator(".pe-questions fieldset.quiz-q")
+    ids = [drawn.nth(i).get_attribute("data-qid") or "" for i in range(drawn.count())]
+    assert len(ids) == shape.questions == len(set(ids))
+    per_domain: dict[str, int] = {}
+    for qid in ids:
+        per_domain[questions[qid]["domain"]] = per_domain.get(questions[qid]["domain"], 0) + 1
+    available = {d: sum(q["domain"] == d for q in questions.values()) for d in shape.weights}
+    for domain, wanted in shape.domain_counts().items():
+        if available[domain] >= wanted:  # a domain with too few questions is topped up from the others
+            assert per_domain.get(domain, 0) >= wanted, (domain, per_domain)
+    status = page.locator(".pe-status").inner_text()
+    assert "Full mock" in status and re.search(r"Time left 1(29:[0-5]\d|30:00)", status), status
+
+    wrong = ids[:17]  # 48 of 65 right
+    for qid in ids:
+        q = questions[qid]
+        fill(
+            page.locator(f'.pe-questions fieldset.quiz-q[data-qid="{qid}"]'),
+            q,
+            wrong_answer(q) if qid in wrong else scoring.correct_answer(q),
+        )
+    page.click("button.pe-submit")
+    scaled = page.locator(".pe-scaled")
+    points = shape.scaled_score(len(ids) - len(wrong), len(ids))
+    assert scaled.get_attribute("data-scaled") == str(points)
+    assert scaled.get_attribute("data-passed") == str(points >= shape.score_pass).lower()
+    assert "course's own approximation" in scaled.inner_text()
+
+    # Each wrong answer links back to its chapter (and section), and the page exists on the site.
+    links = page.locator(".pe-review-item .pe-read-again a")
+    assert links.count() == len(wrong)
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href") or ""
+        target = (site_dir() / exam_page).parent.joinpath(href.split("#")[0]).resolve()
+        assert target.is_file(), href
+        if "#" in href:
+            assert f'id="{href.split("#")[1]}"' in target.read_text(encoding="utf-8"), href
+    page.reload()
+    assert "full mock, scaled" in page.locator(".pe-history").inner_text()
     visit.assert_clean()

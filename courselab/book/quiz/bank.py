@@ -21,6 +21,10 @@ from courselab import paths
 
 SCHEMA_PATH = Path(__file__).with_name("bank.schema.json")
 QUESTION_TYPES = ("single", "multiple", "truefalse", "numeric", "classify")
+#: The SAA-C03 exam domains a question may name (the schema's list).
+DOMAINS: tuple[str, ...] = tuple(
+    json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]["question"]["properties"]["domain"]["enum"]
+)
 
 Question = dict[str, Any]
 """One validated question, exactly as written in the YAML file (see ``bank.schema.json``)."""

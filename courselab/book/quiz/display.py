@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from courselab.book.quiz import scoring, static_html
-from courselab.book.quiz.bank import Bank, Question, load_all_banks, load_bank
+from courselab.book.quiz import mock, scoring, static_html
+from courselab.book.quiz.bank import DOMAINS, Bank, Question, load_all_banks, load_bank
 
 _counter = itertools.count(1)
 _shown: list[Quiz] = []
@@ -130,10 +130,14 @@ class PracticeExam:
         self.banks = load_all_banks()
         self.default_n = default_n
         self.minutes_per_question = minutes_per_question
+        self.mock = mock.load(domains=DOMAINS)
 
     def _repr_html_(self) -> str:
         return static_html.practice_exam_html(
-            self.banks, default_n=self.default_n, minutes_per_question=self.minutes_per_question
+            self.banks,
+            default_n=self.default_n,
+            minutes_per_question=self.minutes_per_question,
+            mock=self.mock.as_data(),
         )
 
     def __repr__(self) -> str:

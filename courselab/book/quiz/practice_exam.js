@@ -1,6 +1,8 @@
 /* The practice exam: draws N questions from every bank with a seeded shuffle, optional timer,
- * scores the attempt with a breakdown by exam domain and topic, reviews wrong answers, and keeps
- * progress in localStorage. Needs quiz.js (window.CourselabQuiz) loaded first.
+ * scores the attempt with a breakdown by exam domain and topic, reviews wrong answers with a link
+ * back to the chapter, and keeps progress in localStorage. The full mock draws the real exam's
+ * length by its domain weights, times it as the exam does and gives a scaled score (the course's
+ * own linear approximation; see courselab/book/quiz/mock.py). Needs quiz.js (window.CourselabQuiz).
  */
 (function () {
   "use strict";
@@ -43,6 +45,9 @@
     var data = Q.readData(root);
     var byId = {};
     data.questions.forEach(function (q) { byId[q.id] = q; });
+    var bankOf = {};
+    data.banks.forEach(function (b) { bankOf[b.name] = b; });
+    var mock = data.mock;
     var total = data.questions.length;
     var store = load();
     var timerHandle = null;
@@ -55,9 +60,20 @@
     var timerBox = el("input", { type: "checkbox", id: "pe-timer" });
     var minutesInput = el("input", { type: "number", id: "pe-minutes", min: "1", value: String(Math.ceil(Math.min(data.default_n, total) * data.minutes_per_question)) });
     var startBtn = el("button", { type: "submit", className: "quiz-button pe-start", text: "Start the exam" });
+    var practiceMode = el("input", { type: "radio", name: "pe-mode", id: "pe-mode-practice", value: "practice", checked: true });
+    var mockMode = el("input", { type: "radio", name: "pe-mode", id: "pe-mode-mock", value: "mock", disabled: !mock });
+    var mockHelp = mock ? "Full mock: " + mock.questions + " questions drawn by the exam's domain weights, " + mock.minutes +
+      " minutes, a score from " + mock.score.min + " to " + mock.score.max + " (" + mock.score.pass + " to pass)." : "";
+    var modeRow = el("fieldset", { className: "pe-row pe-mode" }, [
+      el("legend", { text: "Mode" }),
+      practiceMode, el("label", { for: "pe-mode-practice", text: "Practice (choose the number and the timer)" }),
+      mockMode, el("label", { for: "pe-mode-mock", text: "Full mock exam" }),
+      el("p", { id: "pe-mode-help", className: "quiz-hint", text: mockHelp })
+    ]);
     var setup = el("form", { className: "pe-setup", novalidate: true }, [
       el("fieldset", { className: "quiz-q" }, [
         el("legend", { text: "Set up an attempt (" + total + " questions in " + data.banks.length + " banks)" }),
+        modeRow,
         el("div", { className: "pe-row" }, [el("label", { for: "pe-n", text: "Number of questions" }), nInput]),
         el("div", { className: "pe-row" }, [el("label", { for: "pe-seed", text: "Seed" }), seedInput, newSeed]),
         el("p", { id: "pe-seed-help", className: "quiz-hint", text: "The same seed and number draw the same questions in the same order: share it to compare attempts." }),
@@ -72,6 +88,35 @@
     nInput.addEventListener("change", function () {
       minutesInput.value = String(Math.max(1, Math.ceil(Number(nInput.value || 1) * data.minutes_per_question)));
     });
+    function onMode() {
+      var isMock = mockMode.checked;
+      if (isMock) {
+        nInput.value = String(Math.min(mock.questions, total));
+        minutesInput.value = String(mock.minutes);
+        timerBox.checked = true;
+      }
+      [nInput, minutesInput, timerBox].forEach(function (input) { input.disabled = isMock; });
+    }
+    practiceMode.addEventListener("change", onMode);
+    mockMode.addEventListener("change", onMode);
+
+    /* The mock's draw: each domain's share of the length from its own questions (seeded), topped up
+     * from the rest when a domain has too few, then shuffled together. */
+    function mockDraw(seed) {
+      var chosen = [];
+      Object.keys(mock.counts).forEach(function (domain) {
+        var ids = data.questions.filter(function (q) { return q.domain === domain; }).map(function (q) { return q.id; });
+        chosen = chosen.concat(Q.seededShuffle(ids, seed + "|" + domain).slice(0, mock.counts[domain]));
+      });
+      var rest = data.questions.map(function (q) { return q.id; }).filter(function (id) { return chosen.indexOf(id) < 0; });
+      var missing = Math.min(mock.questions, total) - chosen.length;
+      if (missing > 0) chosen = chosen.concat(Q.seededShuffle(rest, seed + "|rest").slice(0, missing));
+      return Q.seededShuffle(chosen, seed);
+    }
+
+    function scaled(right, n) {
+      return Math.round(mock.score.min + (mock.score.max - mock.score.min) * (n ? right / n : 0));
+    }
 
     /* --- attempt --- */
     var status = el("div", { className: "pe-status" });
@@ -94,7 +139,9 @@
       if (!store.history.length) return;
       var ul = el("ul");
       store.history.slice(-10).reverse().forEach(function (h) {
-        ul.appendChild(el("li", { text: new Date(h.when).toLocaleString() + ": " + h.correct + "/" + h.total + " (" + pct(h.correct, h.total) + " %), seed " + h.seed }));
+        var line = new Date(h.when).toLocaleString() + ": " + h.correct + "/" + h.total + " (" + pct(h.correct, h.total) + " %), seed " + h.seed;
+        if (h.mode === "mock") line += ", full mock, scaled " + h.scaled;
+        ul.appendChild(el("li", { text: line }));
       });
       history.appendChild(el("p", {}, [el("strong", { text: "Earlier attempts (kept in this browser)" })]));
       history.appendChild(ul);
@@ -116,6 +163,7 @@
       if (!a) return;
       var answered = a.ids.filter(function (id) { return isAnswered(byId[id], a.answers[id]); }).length;
       status.textContent = "";
+      if (a.mode === "mock") status.appendChild(el("span", { className: "pe-mode-shown", text: "Full mock" }));
       status.appendChild(el("span", { className: "pe-seed-shown", text: "Seed " + a.seed }));
       status.appendChild(el("span", { className: "pe-progress", text: "Answered " + answered + " of " + a.ids.length }));
       if (a.deadline) status.appendChild(clock);
@@ -185,13 +233,14 @@
     }
 
     function start() {
+      var isMock = mockMode.checked;
       var n = Math.max(1, Math.min(total, Math.floor(Number(nInput.value) || 1)));
       var seed = seedInput.value.trim() || randomSeed();
-      var ids = Q.seededShuffle(data.questions.map(function (q) { return q.id; }), seed).slice(0, n);
-      var minutes = Math.max(1, Number(minutesInput.value) || 1);
+      var ids = isMock ? mockDraw(seed) : Q.seededShuffle(data.questions.map(function (q) { return q.id; }), seed).slice(0, n);
+      var minutes = isMock ? mock.minutes : Math.max(1, Number(minutesInput.value) || 1);
       store.attempt = {
-        seed: seed, n: n, ids: ids, answers: {}, started: Date.now(),
-        deadline: timerBox.checked ? Date.now() + minutes * 60000 : null, finished: false
+        mode: isMock ? "mock" : "practice", seed: seed, n: ids.length, ids: ids, answers: {}, started: Date.now(),
+        deadline: isMock || timerBox.checked ? Date.now() + minutes * 60000 : null, finished: false
       };
       save(store);
       renderAttempt();
@@ -222,7 +271,9 @@
       a.finished = true;
       var graded = grade();
       var right = graded.filter(function (g) { return g.correct; }).length;
-      store.history.push({ when: Date.now(), seed: a.seed, correct: right, total: graded.length });
+      var entry = { when: Date.now(), seed: a.seed, correct: right, total: graded.length, mode: a.mode || "practice" };
+      if (a.mode === "mock") entry.scaled = scaled(right, graded.length);
+      store.history.push(entry);
       save(store);
       showResults();
       results.focus();
@@ -267,6 +318,16 @@
         el("strong", { text: "You scored " + right + " of " + graded.length + " (" + pct(right, graded.length) + " %)." }),
         " Seed " + store.attempt.seed + "."
       ]));
+      if (store.attempt.mode === "mock") {
+        var points = scaled(right, graded.length);
+        var passed = points >= mock.score.pass;
+        results.appendChild(el("p", { className: "pe-scaled quiz-verdict", "data-scaled": String(points), "data-passed": String(passed) }, [
+          el("strong", { text: "Scaled score " + points + " of " + mock.score.max + ": " + (passed ? "pass" : "not yet a pass") + " (" + mock.score.pass + " needed)." }),
+          " The scale is the course's own approximation (linear from " + mock.score.min + " for none right to " + mock.score.max +
+          " for all right). AWS scales by equating exam forms and does not publish how; see the ",
+          el("a", { href: mock.sources.guide, rel: "noopener noreferrer", target: "_blank", text: "exam guide" }), "."
+        ]));
+      }
       results.appendChild(table("By exam domain", byDomain));
       results.appendChild(table("By topic", byTopic));
       var wrong = graded.filter(function (g) { return !g.correct; });
@@ -292,6 +353,11 @@
         item.appendChild(why);
         if (g.q.explanation) item.appendChild(el("p", {}, [Q.inline(g.q.explanation)]));
         item.appendChild(el("p", { className: "quiz-source" }, ["Source: ", el("a", { href: g.q.source, rel: "noopener noreferrer", target: "_blank", text: g.q.source.replace(/^https:\/\//, "") })]));
+        var chapter = bankOf[g.q.bank];
+        if (chapter && chapter.href) {
+          var href = chapter.href + (g.q.section ? "#" + g.q.section : "");
+          item.appendChild(el("p", { className: "pe-read-again" }, ["Read again: ", el("a", { href: href, text: chapter.title.replace(/^Check yourself: /, "") + (g.q.section ? " § " + g.q.section.replace(/-/g, " ") : "") })]));
+        }
         review.appendChild(item);
       });
       results.appendChild(review);

@@ -8,10 +8,13 @@ a book page is executed in one fresh kernel, so each page carries them once.
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
+from pathlib import Path
 from string import Template
 from typing import Any
 
+from courselab import paths
 from courselab.book.quiz.bank import Bank, Question
 
 _sent: set[str] = set()
@@ -60,14 +63,27 @@ def quiz_html(quiz_id: str, bank: Bank, questions: list[Question], *, once: bool
     )
 
 
-def practice_exam_html(banks: list[Bank], *, default_n: int = 10, minutes_per_question: float = 2.0) -> str:
-    """The practice exam page: every question of every bank, built into the page."""
+def chapter_href(bank: str) -> str | None:
+    """The link from the practice exam's page to the chapter of a bank (``chapters/**/<bank>.md``)."""
+    exam_dir = paths.CHAPTERS / "exam"
+    for page in sorted(paths.CHAPTERS.rglob(f"{bank}.md")):
+        return Path(os.path.relpath(page.with_suffix(".html"), exam_dir)).as_posix()
+    return None
+
+
+def practice_exam_html(
+    banks: list[Bank], *, default_n: int = 10, minutes_per_question: float = 2.0, mock: dict[str, Any] | None = None
+) -> str:
+    """The practice exam page: every question of every bank, built into the page, and the full mock's shape."""
     questions = [dict(q, bank=b.name) for b in banks for q in b.questions]
     data = {
-        "banks": [{"name": b.name, "title": b.title, "count": len(b.questions)} for b in banks],
+        "banks": [
+            {"name": b.name, "title": b.title, "count": len(b.questions), "href": chapter_href(b.name)} for b in banks
+        ],
         "questions": questions,
         "default_n": default_n,
         "minutes_per_question": minutes_per_question,
+        "mock": mock,
     }
     return Template(asset("practice_exam.html")).substitute(
         quiz_id="practice-exam",
