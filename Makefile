@@ -50,7 +50,7 @@ $(NODE_STAMP): package.json package-lock.json
 site book-student: export COURSELAB_QUIZ_STATIC := 1
 
 # A clean build every time: the execution cache keys on code cells only and does not notice
-# changes to courselab or to the question banks. Every notebook is executed, one per core at once,
+# changes to courselab or to the question banks. Every notebook is executed, two per core at once,
 # into the execution cache; the build then takes the outputs from there.
 book: $(STAMP)
 	$(BIN)/jupyter-book clean --all .

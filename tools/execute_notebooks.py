@@ -1,8 +1,8 @@
-"""Execute the book's notebooks one per core at a time into the execution cache, before ``jupyter-book build``.
+"""Execute the book's notebooks, two per core at a time, into the execution cache, before ``jupyter-book build``.
 
 Jupyter Book 1 executes notebooks one after another while it reads them. Most of the course's
 notebooks wait on the lab (Lambda handlers, pollers, timeouts) rather than on the CPU, so running
-as many kernels as cores (two here) nearly halves the cold build. With ``execute_notebooks: cache`` in
+two kernels per core (four here) keeps the cores busy while one notebook waits. With ``execute_notebooks: cache`` in
 ``_config.yml`` the build then finds every notebook's outputs in the same cache (keyed on the code
 cells) and executes nothing itself; a notebook that failed here is executed again by the build,
 which reports the failing cell as usual.
@@ -86,7 +86,7 @@ def execute(cache_path: Path, notebooks: list[Path], jobs: int, timeout: int) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=REPO / "_build" / ".jupyter_cache", help="execution cache folder")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks at once (default: cores)")
+    parser.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1), help="notebooks at once (default: 2 per core)")
     args = parser.parse_args(argv)
     config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
     timeout = int(config.get("execute", {}).get("timeout", 300))
