@@ -86,7 +86,9 @@ def execute(cache_path: Path, notebooks: list[Path], jobs: int, timeout: int) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=REPO / "_build" / ".jupyter_cache", help="execution cache folder")
-    parser.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1), help="notebooks at once (default: 2 per core)")
+    parser.add_argument(
+        "--jobs", type=int, default=2 * (os.cpu_count() or 1), help="notebooks at once (default: 2 per core)"
+    )
     args = parser.parse_args(argv)
     config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
     timeout = int(config.get("execute", {}).get("timeout", 300))
