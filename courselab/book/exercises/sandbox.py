@@ -81,7 +81,15 @@ def _python_binds() -> list[str]:
     if Path(sys.prefix) != Path(sys.prefix).resolve():  # a venv reached through a symlink
         args += ["--symlink", str(Path(sys.prefix).resolve()), sys.prefix]
     args += ["--ro-bind", str(paths.PACKAGE_ROOT), str(paths.PACKAGE_ROOT)]
-    return args + ["--ro-bind-try", str(paths.CHAPTERS), str(paths.CHAPTERS)]  # the apps and data set-up cells use
+    args += ["--ro-bind-try", str(paths.CHAPTERS), str(paths.CHAPTERS)]  # the apps and data set-up cells use
+    return _parents(args) + args
+
+
+def _parents(binds: list[str]) -> list[str]:
+    """Traversable folders above every bound path (bwrap run as root would make them mode 0700)."""
+    targets = [binds[i + 2] for i, arg in enumerate(binds) if arg in ("--ro-bind", "--ro-bind-try", "--symlink")]
+    folders = sorted({str(parent) for target in targets for parent in Path(target).parents if str(parent) != "/"})
+    return [arg for folder in folders for arg in ("--perms", "0755", "--dir", folder)]
 
 
 def _rlimits(limits: Limits, uid: int | None) -> list[str]:
