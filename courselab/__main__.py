@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--memory", type=int, default=4096, help="MB of data memory per process of a run (default: 4096)"
     )
+    grade.add_argument("--processes", type=int, default=512, help="processes and threads a run may have (default: 512)")
     grade.add_argument(
         "--max-output", type=float, default=4.0, help="MB a run may print before it is stopped (default: 4)"
     )
@@ -169,11 +170,17 @@ def grade(args: argparse.Namespace) -> int:
     if not args.submissions.is_dir():
         print(f"{prog}: {args.submissions} is not a folder", file=sys.stderr)
         return 2
-    if args.timeout <= 0 or args.jobs < 1 or args.memory < 256 or args.max_output <= 0:
-        print(f"{prog}: --timeout and --max-output must be > 0, --jobs >= 1, --memory >= 256", file=sys.stderr)
+    if args.timeout <= 0 or args.jobs < 1 or args.memory < 256 or args.max_output <= 0 or args.processes < 16:
+        print(
+            f"{prog}: --timeout and --max-output must be > 0, --jobs >= 1, --memory >= 256, --processes >= 16",
+            file=sys.stderr,
+        )
         return 2
     limits = sandbox.Limits(
-        cpu_s=int(args.timeout) + 10, memory_mb=args.memory, output_bytes=int(args.max_output * 1_000_000)
+        cpu_s=int(args.timeout) + 10,
+        memory_mb=args.memory,
+        processes=args.processes,
+        output_bytes=int(args.max_output * 1_000_000),
     )
     if args.no_sandbox:
         print(f"{prog}: --no-sandbox: submissions run as your user, with network and your files", file=sys.stderr)
