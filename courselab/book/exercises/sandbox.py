@@ -69,11 +69,7 @@ def _system_binds() -> list[str]:
 
 def _python_binds() -> list[str]:
     """Python itself and the environment it runs in, and the courselab package (not the course's other files)."""
-    folders = {
-        Path(sys.base_prefix).resolve(),
-        Path(sys.prefix).resolve(),
-        Path(sys.executable).resolve().parent.parent,
-    }
+    folders = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}  # the interpreter is in the first
     args: list[str] = []
     for folder in sorted(folders):
         if not str(folder).startswith("/usr"):
