@@ -199,6 +199,10 @@ def _run(plan: dict[str, Any], submission: Submission, progress: Any) -> dict[st
         raise SubmissionGone("your notebook's process sent the grader something unexpected")
     notes = [str(note)[:500] for note in list(event.get("notes", []))[:50]]
     submission.cell = None
+    try:
+        os.chdir(str(event.get("cwd", ".")))  # where the submission's files are (the set-up may have moved)
+    except (OSError, ValueError) as error:
+        notes.append(f"the checks cannot read your working folder: {error_line(error)}")
     os.environ.update(environment)
     if os.environ.get("AWS_ENDPOINT_URL"):
         import courselab

@@ -9,7 +9,8 @@ It reads ``{"setup": [...], "own": [[cell_number, source], ...]}``, runs them in
   the submission's code): the plain data they defined and where the lab answers, or their error;
 * ``{"event": "cell", "number": N}`` before each of the submission's cells (a run that is stopped
   can then say in which cell);
-* ``{"event": "own", "notes": [...]}`` when they are done: one note per cell that raised.
+* ``{"event": "own", "notes": [...], "cwd": ...}`` when they are done: one note per cell that raised,
+  and the working folder (a set-up cell may change it; the checks read files from there).
 
 Then it answers the checks' questions (:mod:`courselab.book.exercises.bridge`) until told to stop.
 Nothing here is trusted: the submission's code runs in this process and may change any of it. The
@@ -126,7 +127,7 @@ def main(argv: list[str]) -> int:
         error = _run(shell, source)
         if error:
             notes.append(f"your cell {number} raised {error}")
-    _tell(writer, {"event": "own", "notes": notes})
+    _tell(writer, {"event": "own", "notes": notes, "cwd": os.getcwd()})
     sys.stdout.flush()
     try:
         serve(shell.user_ns, reader, writer)
