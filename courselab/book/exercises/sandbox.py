@@ -161,11 +161,14 @@ def run_as() -> Iterator[int | None]:
             _uids_in_use.discard(uid)
 
 
-def prepare(work: Path) -> None:
-    """Let the run's user read the files bound into its sandbox (they are the grader's, mode 0600 by default)."""
-    work.chmod(0o755)
-    for path in work.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
+def prepare(work: Path, uid: int | None) -> None:
+    """Hand the files bound into the sandbox to the run's own user (as root), readable by it alone."""
+    if uid is None:
+        return  # the run is the grader's own user: it reads them already
+    for path in [work, *work.rglob("*")]:
+        os.chown(path, uid, uid, follow_symlinks=False)
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 @functools.cache
@@ -181,7 +184,7 @@ def unavailable() -> str | None:
     with tempfile.TemporaryDirectory(prefix="courselab-probe-") as scratch, run_as() as uid:
         work = Path(scratch)
         (work / "probe").write_text("ok\n", encoding="utf-8")
-        prepare(work)
+        prepare(work, uid)
         probe = "import socket, pathlib; pathlib.Path('probe').read_text(); socket.socket().bind(('127.0.0.1', 0))"
         try:
             done = subprocess.run(
@@ -205,5 +208,5 @@ def unavailable() -> str | None:
 
 def wrap(argv: list[str], work: Path, limits: Limits, uid: int | None) -> list[str]:
     """``argv`` sandboxed (see :func:`command`), after :func:`prepare` made ``work`` readable to ``uid``."""
-    prepare(work)
+    prepare(work, uid)
     return command(argv, work, limits, uid)
