@@ -34,6 +34,18 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", type=Path, default=Path("grades.csv"), help="CSV file to write (default: grades.csv)")
     grade.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per submission (default: 120)")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
+    grade.add_argument(
+        "--memory", type=int, default=4096, help="MB of data memory per process of a run (default: 4096)"
+    )
+    grade.add_argument("--processes", type=int, default=512, help="processes and threads a run may have (default: 512)")
+    grade.add_argument(
+        "--max-output", type=float, default=4.0, help="MB a run may print before it is stopped (default: 4)"
+    )
+    grade.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run submissions without the sandbox, as your user, with network (only for work you trust)",
+    )
     cleanup = commands.add_parser("cleanup", help="list everything tagged by the course; --yes deletes it")
     cleanup.add_argument("--yes", action="store_true", help="delete what is listed (default: a dry run)")
     return parser
@@ -83,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "student":
         return student(args.outdir, args.book)
     if args.command == "grade":
-        return grade(args.submissions, args.out, args.timeout, args.jobs)
+        return grade(args)
     if args.command == "cleanup":
         return cleanup(args.yes)
     return 2
@@ -151,22 +163,44 @@ def student(outdir: Path, book: bool) -> int:
     return 0
 
 
-def grade(submissions: Path, out: Path, timeout: float, jobs: int) -> int:
-    from courselab.book.exercises import grader, notebooks
+def grade(args: argparse.Namespace) -> int:
+    from courselab.book.exercises import grader, notebooks, sandbox
 
-    if not submissions.is_dir():
-        print(f"python -m courselab grade: {submissions} is not a folder", file=sys.stderr)
+    prog = "python -m courselab grade"
+    if not args.submissions.is_dir():
+        print(f"{prog}: {args.submissions} is not a folder", file=sys.stderr)
         return 2
-    if timeout <= 0 or jobs < 1:
-        print("python -m courselab grade: --timeout must be > 0 and --jobs >= 1", file=sys.stderr)
+    if args.timeout <= 0 or args.jobs < 1 or args.memory < 256 or args.max_output <= 0 or args.processes < 16:
+        print(
+            f"{prog}: --timeout and --max-output must be > 0, --jobs >= 1, --memory >= 256, --processes >= 16",
+            file=sys.stderr,
+        )
         return 2
+    limits = sandbox.Limits(
+        cpu_s=int(args.timeout) + 10,
+        memory_mb=args.memory,
+        processes=args.processes,
+        output_bytes=int(args.max_output * 1_000_000),
+    )
+    if args.no_sandbox:
+        print(f"{prog}: --no-sandbox: submissions run as your user, with network and your files", file=sys.stderr)
     try:
-        rows = grader.grade(submissions, timeout=timeout, jobs=jobs)
-    except notebooks.ExerciseError as error:
-        print(f"python -m courselab grade: the course's exercises: {error}", file=sys.stderr)
+        rows = grader.grade(
+            args.submissions, timeout=args.timeout, jobs=args.jobs, sandboxed=not args.no_sandbox, limits=limits
+        )
+    except grader.SandboxUnavailable as why:
+        print(
+            f"{prog}: not grading: the sandbox cannot run here: {why}. Without it a submission could read the "
+            "other submissions, overwrite the CSV, use the network and exhaust the machine. Fix that, or pass "
+            "--no-sandbox to grade work you trust.",
+            file=sys.stderr,
+        )
         return 1
-    grader.write_csv(rows, out)
-    print(f"courselab: graded {len(rows)} files into {out}")
+    except notebooks.ExerciseError as error:
+        print(f"{prog}: the course's exercises: {error}", file=sys.stderr)
+        return 1
+    grader.write_csv(rows, args.out)
+    print(f"courselab: graded {len(rows)} files into {args.out}")
     return 0
 
 

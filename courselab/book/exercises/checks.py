@@ -19,8 +19,10 @@ A check cell reads like this::
 A check passes unless it calls :func:`fail` or raises. Any exception becomes one line of feedback
 (the AWS error code and message for a ``ClientError``), so a learner never faces a traceback.
 
-For the grader, :meth:`Checker.summary` appends one JSON object per line to the file named by
-``COURSELAB_CHECK_RESULTS`` when that variable is set: ``{"exercise", "score", "max_score", "checks"}``.
+For the grader, :meth:`Checker.summary` hands ``{"exercise", "score", "max_score", "checks"}`` to
+every receiver registered with :func:`on_summary` (the grader's check process, which runs the
+course's check cells apart from the submission), and appends it as one JSON line to the file named
+by ``COURSELAB_CHECK_RESULTS`` when that variable is set (for a notebook run by other tools).
 """
 
 from __future__ import annotations
@@ -32,10 +34,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NoReturn
 
-__all__ = ["CheckFailed", "CheckResult", "Checker", "digest", "fail", "RESULTS_ENV"]
+__all__ = ["CheckFailed", "CheckResult", "Checker", "digest", "fail", "on_summary", "RESULTS_ENV"]
 
 #: The file the checks append their machine-readable summary to (set by the grader).
 RESULTS_ENV = "COURSELAB_CHECK_RESULTS"
+_receivers: list[Callable[[dict[str, Any]], None]] = []
+
+
+def on_summary(receiver: Callable[[dict[str, Any]], None]) -> None:
+    """Call ``receiver`` with every summary of this process's checks (for the grader)."""
+    _receivers.append(receiver)
 
 
 class CheckFailed(Exception):
@@ -113,6 +121,8 @@ class Checker:
         }
         done = "all checks pass" if self.score == self.max_score else "keep going: fix the first ✘ above"
         print(f"Score for {self.exercise}: {_number(self.score)}/{_number(self.max_score)} ({done})")
+        for receiver in _receivers:
+            receiver(record)
         path = os.environ.get(RESULTS_ENV)
         if path:
             with open(path, "a", encoding="utf-8") as out:
