@@ -9,7 +9,7 @@ after which plain boto3 talks to the lab (or, with ``COURSELAB_TARGET=aws``, to 
 Everything a chapter calls is here:
 
 * :func:`start`, :func:`stop`, :func:`reset`, :func:`current`: the lab itself;
-* :func:`listener_url`: where an ALB listener answers in the lab (on AWS, ``http://{DNSName}:{port}``);
+* :func:`listener_url`: where an ALB (or NLB) listener answers in the lab (on AWS, ``http://{DNSName}:{port}``);
 * :func:`invoke_url`: where an API Gateway stage answers in the lab;
 * :func:`set_schedule_speedup`: lab only, make EventBridge schedules fire faster.
 
@@ -66,7 +66,10 @@ def current() -> Lab | None:
 
 
 def listener_url(load_balancer: str, port: int = 80) -> str:
-    """The lab's URL of an ALB listener (``load_balancer``: its ARN, name or DNS name)."""
+    """The lab's URL of an ALB or NLB listener (``load_balancer``: its ARN, name or DNS name).
+
+    An ALB's HTTP listener: ``http://127.0.0.1:{port}``; an NLB's TCP listener: ``tcp://127.0.0.1:{port}``.
+    """
     from courselab.lab.elbv2.listeners import listener_url as url
 
     return url(load_balancer, port)

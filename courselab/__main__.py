@@ -63,20 +63,22 @@ def serve(port: int, region: str | None) -> int:
     os.environ["COURSELAB_TARGET"] = "local"
     import logging
 
-    # What a learner with only a shell needs to see: where each ALB listener answers, as it opens.
+    # What a learner with only a shell needs to see: where each ALB and NLB listener answers, as it opens.
     announce = logging.StreamHandler(sys.stdout)
     announce.setFormatter(logging.Formatter("courselab: %(message)s"))
-    listeners = logging.getLogger("courselab.lab.elbv2.listeners")
-    listeners.addHandler(announce)
-    listeners.setLevel(logging.INFO)
+    for name in ("courselab.lab.elbv2.listeners", "courselab.lab.elbv2.network_listeners"):
+        listeners = logging.getLogger(name)
+        listeners.addHandler(announce)
+        listeners.setLevel(logging.INFO)
     running = lab.start(port=port, region=region, quiet=True)
     print(f"courselab: local AWS lab serving on {running.endpoint} (region {running.region}).")
     print("Use it from another terminal with:\n")
     print(f"  export AWS_ENDPOINT_URL={running.endpoint}")
     print("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
     print(f"  export AWS_DEFAULT_REGION={running.region}\n")
-    print("An ALB listener's URL, from a shell (on AWS: http://DNSName:port):\n")
+    print("A load balancer listener's URL, from a shell (on AWS: http://DNSName:port, an NLB's DNSName:port):\n")
     print('  curl "$AWS_ENDPOINT_URL/_courselab/call/listener_url?arg=DNS_NAME_OR_ARN&arg=80"\n')
+    print("(an ALB's is http://127.0.0.1:PORT for curl, an NLB's TCP listener tcp://127.0.0.1:PORT for nc)\n")
     print("Press Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -192,7 +192,7 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "elbv2",
         FIRST_REQUEST,
-        "ALB listeners answer HTTP on loopback; health checks; targets keyed by Id and Port",
+        "ALB listeners answer HTTP, NLB TCP listeners relay flows (loopback); HTTP/TCP health checks; Id+Port targets",
         patches=f"{_L}.elbv2.patches",
         provider=f"{_L}.elbv2.provider",
         services=("elasticloadbalancing",),

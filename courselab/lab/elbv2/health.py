@@ -6,29 +6,37 @@ successes in a row (it is ``initial`` until then) and ``unhealthy`` after
 ``UnhealthyThresholdCount`` failures; ``Matcher.HttpCode`` (``200``, ``200,302``, ``200-299``)
 says which status codes succeed; a target of a group no listener uses is ``unused``
 (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+A target group whose ``HealthCheckProtocol`` is ``TCP`` (an NLB's, by default) is checked by opening a
+TCP connection (:func:`courselab.lab.elbv2.tcp.check`)
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
 Stock moto checks nothing: ``describe_target_health`` says ``healthy`` for every target.
 
 The lab's :class:`HealthChecks` keeps those states per (target group, target id, port), and
 :mod:`courselab.lab.elbv2.patches` makes ``describe_target_health`` report them. The address a
 target is checked at comes from :mod:`courselab.lab.network` (an ECS task's loopback port).
 
-Lab differences: the lab checks every :data:`HEALTH_INTERVAL_S` seconds instead of
-``HealthCheckIntervalSeconds`` (5–300 s on AWS) and waits at most a second for an answer.
+Lab differences: the lab checks each target group every ``HealthCheckIntervalSeconds`` divided by
+:data:`HEALTH_SPEEDUP` (30 s → 0.2 s), but no more often than every :data:`HEALTH_INTERVAL_S`
+seconds, and waits at most a second for an answer.
 """
 
 from __future__ import annotations
 
 import http.client
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from courselab.lab import network
 from courselab.lab.current import Current
+from courselab.lab.elbv2 import tcp
 
 #: How often the lab health-checks each target (AWS: HealthCheckIntervalSeconds, 30 s by default).
 HEALTH_INTERVAL_S = 0.2
+#: Lab time for ``HealthCheckIntervalSeconds``: AWS seconds are divided by this factor.
+HEALTH_SPEEDUP = 150.0
 
 
 @dataclass
@@ -48,6 +56,7 @@ class HealthChecks:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._health: dict[tuple[str, str, int], TargetHealth] = {}
+        self._checked: dict[str, float] = {}  # target group ARN → when its targets were last checked
 
     def record(self, target_group_arn: str, target_id: str, port: int) -> TargetHealth | None:
         """A copy of the target's health, or None if no listener's health check has seen it."""
@@ -67,10 +76,23 @@ class HealthChecks:
     def clear(self) -> None:
         with self._lock:
             self._health.clear()
+            self._checked.clear()
+
+    def due(self, group: Any) -> bool:
+        """Whether ``group``'s (lab-scaled) health check interval has passed since its last check."""
+        interval = float(group.health_check_interval_seconds or 30) / HEALTH_SPEEDUP
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked.get(group.arn, float("-inf")) < interval - HEALTH_INTERVAL_S / 2:
+                return False
+            self._checked[group.arn] = now
+        return True
 
     def check(self, groups: Iterable[Any]) -> None:
         """One health check of every target of ``groups`` (moto target groups)."""
         for group in groups:
+            if not self.due(group):
+                continue
             for target in list(group.targets.values()):
                 key = (group.arn, target["Id"], int(target["Port"] or 0))
                 ok, reason, description = _check(group, target)
@@ -89,13 +111,15 @@ class HealthChecks:
 
 
 def _check(group: Any, target: dict[str, Any]) -> tuple[bool, str, str]:
-    """One ``GET {HealthCheckPath}``: (success, reason code, description)."""
+    """One ``GET {HealthCheckPath}``, or a TCP connection: (success, reason code, description)."""
     port = target["Port"]
     if group.health_check_port not in (None, "traffic-port"):
         port = int(group.health_check_port)
     host, local = network.address(target["Id"], int(port or 0))
     path = group.health_check_path or "/"
     timeout = min(float(group.health_check_timeout_seconds or 5), 1.0)
+    if str(group.health_check_protocol or "").upper() == "TCP":
+        return tcp.check(host, local, timeout)
     connection = http.client.HTTPConnection(host, local, timeout=timeout)
     try:
         connection.request("GET", path, headers={"User-Agent": "ELB-HealthChecker/2.0"})

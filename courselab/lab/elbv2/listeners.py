@@ -25,8 +25,9 @@ then health-checks the targets the listeners forward to. Each server's loop is a
 scheduler (:meth:`courselab.lab.scheduler.Scheduler.serve`); the stdlib server answers every
 request in a thread of its own.
 
-Lab differences: HTTPS listeners serve plain HTTP (no certificate); NLB and Gateway Load Balancer
-listeners are stored only; ``authenticate-*`` actions answer 501.
+Lab differences: HTTPS listeners serve plain HTTP (no certificate); NLB listeners are served by
+:mod:`courselab.lab.elbv2.network_listeners`; Gateway Load Balancer listeners are stored only;
+``authenticate-*`` actions answer 501.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from typing import Any
 
 from courselab.lab import network
 from courselab.lab.current import Current
-from courselab.lab.elbv2 import health, rules
+from courselab.lab.elbv2 import health, network_listeners, rules
 from courselab.lab.scheduler import Job, Scheduler
 
 log = logging.getLogger(__name__)
@@ -55,22 +56,23 @@ _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encodin
 
 
 def listener_url(load_balancer: str, port: int = 80) -> str:
-    """The lab's URL of an ALB listener: ``load_balancer`` is its ARN, name or DNS name.
+    """The lab's URL of an ALB or NLB listener: ``load_balancer`` is its ARN, name or DNS name.
 
-    On AWS the same listener is reached at ``http://{DNSName}:{port}``.
+    On AWS the same listener is reached at ``http://{DNSName}:{port}`` (an NLB's TCP listener at
+    ``{DNSName}:{port}``, here ``tcp://127.0.0.1:{port}``).
     """
     from courselab.lab import server as lab
 
     if (served_elsewhere := lab.attached()) is not None:
         return served_elsewhere.call("listener_url", load_balancer, port)
-    fleet = running()
-    if fleet is not None:
-        fleet.sync()
-        if (url := fleet.url(load_balancer, port)) is not None:
-            return url
+    for fleet in (running(), network_listeners.running()):  # ALBs' HTTP listeners, NLBs' TCP ones
+        if fleet is not None:
+            fleet.sync()
+            if (url := fleet.url(load_balancer, port)) is not None:
+                return url
     raise LookupError(
-        f"no HTTP listener on port {port} of load balancer {load_balancer!r} in the lab: "
-        "create the load balancer (Type='application') and a listener with Protocol='HTTP' first"
+        f"no listener on port {port} of load balancer {load_balancer!r} in the lab: create the load "
+        "balancer and a listener first (Type='application' with Protocol='HTTP', or Type='network' with Protocol='TCP')"
     )
 
 

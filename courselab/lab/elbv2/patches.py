@@ -1,4 +1,4 @@
-"""What the lab changes in moto's ELBv2: targets keyed by Id and Port, and real health states.
+"""What the lab changes in moto's ELBv2: targets keyed by Id and Port, real health states, NLB protocols.
 
 Stock moto keys a target group's targets by ``Id`` alone, so one container instance registered on
 two dynamic host ports keeps only one, and ``describe_target_health`` reports every target
@@ -12,6 +12,10 @@ key targets by ``Id:Port``, and ``health_for`` reports :mod:`courselab.lab.elbv2
 ``initial``/``healthy``/``unhealthy`` for a target a listener's health checks have seen, ``unused``
 (``Target.NotInUse``) for one in a group no listener forwards to, ``unused``
 (``Target.NotRegistered``) for one not registered.
+
+A Network Load Balancer's TLS, UDP and TCP_UDP listeners are refused with ``UnsupportedProtocol``
+(``create_listener``, ``modify_listener``): the lab terminates no TLS and relays no UDP, so it
+says so rather than store a listener nothing answers.
 
 Lab difference: a deregistered target is removed at once (AWS drains it for the deregistration
 delay, 300 s by default).
@@ -96,3 +100,36 @@ def health_for(original: Any, self: Any, target: dict[str, Any], ec2_backend: An
     return FakeHealthStatus(
         registered["Id"], registered["Port"], self.health_check_port, record.state, record.reason, record.description
     )
+
+
+#: NLB listener protocols the lab stores but cannot serve: it terminates no TLS and relays no UDP.
+UNSERVED_PROTOCOLS = ("TLS", "UDP", "TCP_UDP")
+
+
+def _refuse_unserved(load_balancer: Any, protocol: str | None) -> None:
+    from moto.elbv2.exceptions import ELBClientError
+
+    if load_balancer is not None and load_balancer.type == "network" and str(protocol).upper() in UNSERVED_PROTOCOLS:
+        raise ELBClientError(
+            "UnsupportedProtocol",
+            f"The lab's Network Load Balancer {load_balancer.name!r} cannot serve a {str(protocol).upper()} "
+            "listener: the lab terminates no TLS and relays no UDP on loopback. Use Protocol='TCP' "
+            "(a TLS client can still reach a target that terminates TLS itself).",
+        )
+
+
+@patches.wrap("moto.elbv2.models:ELBv2Backend.create_listener")
+def create_listener(original: Any, self: Any, load_balancer_arn: str, protocol: str, *args: Any, **kwargs: Any) -> Any:
+    _refuse_unserved(self.load_balancers.get(load_balancer_arn), protocol)
+    return original(self, load_balancer_arn, protocol, *args, **kwargs)
+
+
+@patches.wrap("moto.elbv2.models:ELBv2Backend.modify_listener")
+def modify_listener(
+    original: Any, self: Any, arn: str, port: Any = None, protocol: Any = None, *args: Any, **kwargs: Any
+) -> Any:
+    if protocol is not None:
+        for load_balancer in self.load_balancers.values():
+            if arn in load_balancer.listeners:
+                _refuse_unserved(load_balancer, protocol)
+    return original(self, arn, port, protocol, *args, **kwargs)

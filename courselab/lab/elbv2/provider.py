@@ -1,14 +1,14 @@
-"""The ALB extension's life cycle: listener servers and health checks on the lab's scheduler.
+"""The ELBv2 extension's life cycle: listener servers and health checks on the lab's scheduler.
 
 One periodic job, every :data:`~courselab.lab.elbv2.health.HEALTH_INTERVAL_S` seconds, opens a
-server for each new ALB listener and closes those of deleted ones, then health-checks every target
-the listeners forward to. Each listener's server loop is a job of its own
-(:class:`courselab.lab.elbv2.listeners.ListenerServer`).
+server for each new ALB and NLB listener and closes those of deleted ones, then health-checks every
+target the listeners forward to. Each listener's server loop is a job of its own
+(:class:`courselab.lab.elbv2.listeners.ListenerServer`, :class:`courselab.lab.elbv2.tcp.TcpListener`).
 """
 
 from __future__ import annotations
 
-from courselab.lab.elbv2 import health, listeners
+from courselab.lab.elbv2 import health, listeners, network_listeners
 from courselab.lab.registry import LabContext
 from courselab.lab.scheduler import Job, Scheduler
 
@@ -22,6 +22,7 @@ def start(context: LabContext) -> None:
     _scheduler = context.scheduler
     health.use(health.HealthChecks())
     listeners.use(listeners.Listeners(context.scheduler))
+    network_listeners.use(network_listeners.NetworkListeners(context.scheduler))
     _job = context.scheduler.call_every(health.HEALTH_INTERVAL_S, _pass, name="alb-listeners-and-health-checks")
 
 
@@ -30,13 +31,19 @@ def _pass() -> None:
     if fleet is None or checks is None:
         return
     fleet.sync()
-    checks.check(fleet.used_target_groups())
+    groups = fleet.used_target_groups()
+    if (nlbs := network_listeners.running()) is not None:
+        nlbs.sync()
+        groups += nlbs.used_target_groups()
+    checks.check({group.arn: group for group in groups}.values())
 
 
 def reset() -> None:
     """Close every listener's server and forget health states (moto forgets the load balancers)."""
     if (fleet := listeners.running()) is not None:
         fleet.reset()
+    if (nlbs := network_listeners.running()) is not None:
+        nlbs.reset()
     if (checks := health.running()) is not None:
         checks.clear()
 
@@ -48,10 +55,13 @@ def stop() -> None:
     if job is not None and jobs is not None:
         job.cancel()
         jobs.wait(job, 5.0)  # a pass under way finishes before the servers close
-    fleet, checks = listeners.running(), health.running()
+    fleet, nlbs, checks = listeners.running(), network_listeners.running(), health.running()
     listeners.use(None)
+    network_listeners.use(None)
     health.use(None)
     if fleet is not None:
         fleet.close()
+    if nlbs is not None:
+        nlbs.close()
     if checks is not None:
         checks.clear()

@@ -1,0 +1,180 @@
+"""TCP on loopback for the layer-4 load balancers: a listener that relays each connection, and a TCP check.
+
+A Network Load Balancer (and a Classic Load Balancer's TCP listener) does not read what a client
+sends: it picks one target for the connection and copies bytes both ways until either side closes
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/network/introduction.html). A TCP health
+check is a connection that opens: the target is healthy if the three-way handshake completes
+within the timeout
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
+
+:class:`TcpListener` is that listener on a loopback port: for each accepted connection it asks its
+``choose`` callable for a target address, connects to it and relays the bytes in the connection's
+own thread (the stdlib server gives every connection one) with :mod:`selectors`, so both
+directions flow without another thread. A connection with no target, or whose target refuses it,
+is reset (RST), which is what a client of an NLB sees when no target can take the flow.
+:func:`flow_hash` is the flow hash the NLB picks targets by; :func:`check` is the TCP health check.
+The server's loop is a job on the lab's scheduler. Nothing here imports moto.
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import socketserver
+import struct
+import threading
+import zlib
+from collections.abc import Callable
+
+from courselab.lab.scheduler import Job, Scheduler
+
+log = logging.getLogger(__name__)
+
+#: How long the lab waits for a target to accept a forwarded connection.
+CONNECT_TIMEOUT_S = 2.0
+#: NLB's TCP idle timeout: a flow with no bytes either way for this long is closed (AWS: 350 s,
+#: https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html#connection-idle-timeout).
+IDLE_TIMEOUT_S = 350.0
+_CHUNK = 65536
+
+Address = tuple[str, int]
+#: (client address, listener address) -> the target address for this flow, or None (reset it).
+Chooser = Callable[[Address, Address], "Address | None"]
+
+
+def flow_hash(protocol: str, source: Address, destination: Address) -> int:
+    """A stable hash of a flow's protocol, source and destination address and port.
+
+    AWS hashes the protocol, source IP and port, destination IP and port and the TCP sequence
+    number, so each connection keeps one target for its whole life and a new connection from the
+    same client may go elsewhere (the lab leaves out the sequence number, which it cannot see).
+    """
+    key = f"{protocol}|{source[0]}|{source[1]}|{destination[0]}|{destination[1]}"
+    return zlib.crc32(key.encode())
+
+
+def check(host: str, port: int, timeout: float) -> tuple[bool, str, str]:
+    """One TCP health check: (success, reason code, description) as ``DescribeTargetHealth`` says them."""
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return True, "", ""
+    except TimeoutError:
+        return False, "Target.Timeout", "Request timed out"
+    except OSError:
+        return False, "Target.FailedHealthChecks", "Health checks failed"
+
+
+def reset(sock: socket.socket) -> None:
+    """Close ``sock`` with a TCP RST (linger 0) rather than an orderly FIN."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    sock.close()
+
+
+def relay(client: socket.socket, upstream: socket.socket, idle_timeout: float = IDLE_TIMEOUT_S) -> int:
+    """Copy bytes both ways until both sides have closed (or the flow is idle); returns bytes copied."""
+    peers = {client: upstream, upstream: client}
+    open_reads = {client, upstream}
+    copied = 0
+    with selectors.DefaultSelector() as selector:
+        for sock in open_reads:
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ)
+        while open_reads:
+            ready = selector.select(idle_timeout)
+            if not ready:
+                break  # idle: the load balancer closes the flow
+            for key, _ in ready:
+                source: socket.socket = key.fileobj  # type: ignore[assignment]
+                try:
+                    data = source.recv(_CHUNK)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if data:
+                    try:
+                        peers[source].setblocking(True)
+                        peers[source].sendall(data)
+                        peers[source].setblocking(False)
+                        copied += len(data)
+                        continue
+                    except OSError:
+                        open_reads.clear()  # the other side is gone: end the flow
+                        break
+                selector.unregister(source)
+                open_reads.discard(source)
+                try:
+                    peers[source].shutdown(socket.SHUT_WR)  # pass the half-close on
+                except OSError:
+                    pass
+    return copied
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, choose: Chooser, label: str) -> None:
+        self.choose = choose
+        self.label = label
+        self.flows: set[socket.socket] = set()
+        self.flows_lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _Relay)
+
+
+class _Relay(socketserver.BaseRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        client: socket.socket = self.request
+        try:
+            target = self.server.choose(self.client_address, self.server.server_address)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - the listener resets this flow and keeps serving
+            log.exception("%s: choosing a target failed", self.server.label)
+            target = None
+        if target is None:
+            log.info("%s: no target for a connection from %s:%s; reset", self.server.label, *self.client_address)
+            reset(client)
+            return
+        try:
+            upstream = socket.create_connection(target, timeout=CONNECT_TIMEOUT_S)
+        except OSError as exc:
+            log.info("%s: target %s:%s refused the connection (%s); reset", self.server.label, *target, exc)
+            reset(client)
+            return
+        with self.server.flows_lock:
+            self.server.flows.update((client, upstream))
+        try:
+            relay(client, upstream)
+        finally:
+            with self.server.flows_lock:
+                self.server.flows.difference_update((client, upstream))
+            upstream.close()
+
+
+class TcpListener:
+    """A loopback TCP port whose every connection is relayed to the target ``choose`` names."""
+
+    def __init__(self, scheduler: Scheduler, name: str, choose: Chooser) -> None:
+        self.server = _Server(choose, name)
+        self.port = int(self.server.server_address[1])
+        self.job: Job = scheduler.serve(f"{name}-{self.port}", self.server.serve_forever, self._shutdown)
+
+    def _shutdown(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        with self.server.flows_lock:
+            flows = list(self.server.flows)
+        for sock in flows:  # a deleted listener drops its flows
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """Stop accepting, drop open flows and free the port (cancelling the job shuts it down)."""
+        self.job.cancel()
