@@ -208,7 +208,7 @@ def test_a_shell_reaches_an_nlb_of_courselab_serve_with_curl_and_dev_tcp(served)
     )  # fmt: skip
     script = (
         'url=$(curl -sf "$AWS_ENDPOINT_URL/_courselab/call/listener_url?arg=$DNS&arg=7000")\n'
-        'hostport=${url#tcp://}\n'
+        "hostport=${url#tcp://}\n"
         'exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}"\n'
         "printf 'hello from bash\\n' >&3\n"
         "read -r -t 5 line <&3\n"
