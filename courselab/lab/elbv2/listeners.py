@@ -37,7 +37,6 @@ import itertools
 import logging
 import random
 import re
-import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,7 +44,7 @@ from typing import Any
 
 from courselab.lab import network
 from courselab.lab.current import Current
-from courselab.lab.elbv2 import health, network_listeners, rules
+from courselab.lab.elbv2 import health, network_listeners, rules, served
 from courselab.lab.scheduler import Job, Scheduler
 
 log = logging.getLogger(__name__)
@@ -76,59 +75,17 @@ def listener_url(load_balancer: str, port: int = 80) -> str:
     )
 
 
-class Listeners:
+class Listeners(served.Fleet["ListenerServer"]):
     """Every HTTP(S) listener of the lab's ALBs, each answering on a loopback port of its own."""
 
+    load_balancer_type, protocols, scheme = "application", ("HTTP", "HTTPS"), "http"
+
     def __init__(self, scheduler: Scheduler) -> None:
-        self._scheduler = scheduler
-        self._lock = threading.RLock()
-        self._servers: dict[str, ListenerServer] = {}
+        super().__init__(scheduler)
         self._round_robin: dict[str, itertools.count[int]] = {}
-        self._closed = False
 
-    def sync(self) -> None:
-        """Open a server for every HTTP(S) listener of an ALB; close those of deleted listeners."""
-        from moto.elbv2.models import elbv2_backends
-
-        seen = set()
-        with self._lock:
-            if self._closed:
-                return
-            for _account, regions in list(elbv2_backends.items()):
-                for _region, backend in list(regions.items()):
-                    for lb in list(backend.load_balancers.values()):
-                        if lb.type != "application":
-                            continue
-                        for listener in list(lb.listeners.values()):
-                            if str(listener.protocol).upper() not in ("HTTP", "HTTPS"):
-                                continue
-                            seen.add(listener.arn)
-                            if listener.arn not in self._servers:
-                                self._servers[listener.arn] = ListenerServer(self, backend, lb, listener)
-            gone = [arn for arn in self._servers if arn not in seen]
-            closing = [self._servers.pop(arn) for arn in gone]
-        for server in closing:
-            server.close()
-
-    def url(self, load_balancer: str, port: int) -> str | None:
-        """The loopback URL of the listener on ``port`` of ``load_balancer`` (ARN, name or DNS name)."""
-        with self._lock:
-            for server in self._servers.values():
-                lb = server.load_balancer
-                if load_balancer in (lb.arn, lb.name, lb.dns_name) and int(server.listener.port) == int(port):
-                    return f"http://127.0.0.1:{server.port}"
-        return None
-
-    def used_target_groups(self) -> list[Any]:
-        """Every target group (moto's) that some listener's rules forward to."""
-        used: dict[str, Any] = {}
-        with self._lock:
-            for server in self._servers.values():
-                for arn in rules.forwarded_target_groups(server.listener):
-                    group = server.backend.target_groups.get(arn)
-                    if group is not None:
-                        used[arn] = group
-        return list(used.values())
+    def _open(self, backend: Any, load_balancer: Any, listener: Any) -> ListenerServer:
+        return ListenerServer(self, backend, load_balancer, listener)
 
     def next_target(self, group_arn: str, pool: list[dict[str, Any]]) -> dict[str, Any]:
         """Round-robin over ``pool`` (the targets a forward may use), per target group."""
@@ -139,17 +96,8 @@ class Listeners:
     def reset(self) -> None:
         """Close every listener's server (the next sync opens those that still exist)."""
         with self._lock:
-            servers = list(self._servers.values())
-            self._servers.clear()
             self._round_robin.clear()
-        for server in servers:
-            server.close()
-
-    def close(self) -> None:
-        """Close every server for good: later syncs open none."""
-        with self._lock:
-            self._closed = True
-        self.reset()
+        super().reset()
 
 
 class ListenerServer:

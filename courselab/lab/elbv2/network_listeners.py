@@ -26,13 +26,12 @@ connection from the lab); TLS, UDP and TCP_UDP listeners are refused when they a
 from __future__ import annotations
 
 import logging
-import threading
+from dataclasses import dataclass
 from typing import Any
 
 from courselab.lab import network
 from courselab.lab.current import Current
-from courselab.lab.elbv2 import health, rules, tcp
-from courselab.lab.scheduler import Scheduler
+from courselab.lab.elbv2 import health, rules, served, tcp
 
 log = logging.getLogger(__name__)
 
@@ -45,48 +44,38 @@ def _default_target_group(listener: Any) -> str | None:
     return None
 
 
-class NetworkListeners:
+@dataclass
+class NetworkListenerServer:
+    """One NLB TCP listener and the loopback TCP server that relays its flows."""
+
+    backend: Any
+    load_balancer: Any
+    listener: Any
+    server: tcp.TcpListener
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def close(self) -> None:
+        self.server.close()
+
+
+class NetworkListeners(served.Fleet[NetworkListenerServer]):
     """Every TCP listener of the lab's NLBs, each accepting on a loopback port of its own."""
 
-    def __init__(self, scheduler: Scheduler) -> None:
-        self._scheduler = scheduler
-        self._lock = threading.RLock()
-        self._servers: dict[str, tuple[Any, Any, Any, tcp.TcpListener]] = {}  # arn → (backend, lb, listener, server)
-        self._closed = False
+    load_balancer_type, protocols, scheme = "network", ("TCP",), "tcp"
 
-    def sync(self) -> None:
-        """Open a server for every TCP listener of an NLB; close those of deleted listeners."""
-        from moto.elbv2.models import elbv2_backends
-
-        seen = set()
-        with self._lock:
-            if self._closed:
-                return
-            for _account, regions in list(elbv2_backends.items()):
-                for _region, backend in list(regions.items()):
-                    for lb in list(backend.load_balancers.values()):
-                        if lb.type != "network":
-                            continue
-                        for listener in list(lb.listeners.values()):
-                            if str(listener.protocol).upper() != "TCP":
-                                continue
-                            seen.add(listener.arn)
-                            if listener.arn not in self._servers:
-                                self._servers[listener.arn] = (backend, lb, listener, self._open(backend, lb, listener))
-            closing = [self._servers.pop(arn)[3] for arn in list(self._servers) if arn not in seen]
-        for server in closing:
-            server.close()
-
-    def _open(self, backend: Any, lb: Any, listener: Any) -> tcp.TcpListener:
+    def _open(self, backend: Any, load_balancer: Any, listener: Any) -> NetworkListenerServer:
         def choose(client: tcp.Address, local: tcp.Address) -> tcp.Address | None:
             return self.choose(backend, listener, client, local)
 
-        server = tcp.TcpListener(self._scheduler, f"nlb-listener-{lb.name}", choose)
+        server = tcp.TcpListener(self._scheduler, f"nlb-listener-{load_balancer.name}", choose)
         log.info(
             "NLB %s listener TCP:%s accepts TCP at 127.0.0.1:%d (on AWS: %s:%s)",
-            lb.name, listener.port, server.port, lb.dns_name, listener.port,
+            load_balancer.name, listener.port, server.port, load_balancer.dns_name, listener.port,
         )  # fmt: skip
-        return server
+        return NetworkListenerServer(backend, load_balancer, listener, server)
 
     def choose(self, backend: Any, listener: Any, client: tcp.Address, local: tcp.Address) -> tcp.Address | None:
         """The address of the target this flow goes to: by flow hash over the healthy targets."""
@@ -99,38 +88,6 @@ class NetworkListeners:
         pool = healthy or targets  # fail open when no target is healthy
         target = pool[tcp.flow_hash("TCP", client, local) % len(pool)]
         return network.address(target["Id"], int(target["Port"] or 0))
-
-    def url(self, load_balancer: str, port: int) -> str | None:
-        """``tcp://127.0.0.1:{port}`` of the listener on ``port`` of an NLB (ARN, name or DNS name)."""
-        with self._lock:
-            for _backend, lb, listener, server in self._servers.values():
-                if load_balancer in (lb.arn, lb.name, lb.dns_name) and int(listener.port) == int(port):
-                    return f"tcp://127.0.0.1:{server.port}"
-        return None
-
-    def used_target_groups(self) -> list[Any]:
-        """Every target group (moto's) that some NLB listener forwards to."""
-        used: dict[str, Any] = {}
-        with self._lock:
-            for backend, _lb, listener, _server in self._servers.values():
-                for arn in rules.forwarded_target_groups(listener):
-                    if (group := backend.target_groups.get(arn)) is not None:
-                        used[arn] = group
-        return list(used.values())
-
-    def reset(self) -> None:
-        """Close every listener's server (the next sync opens those that still exist)."""
-        with self._lock:
-            servers = [entry[3] for entry in self._servers.values()]
-            self._servers.clear()
-        for server in servers:
-            server.close()
-
-    def close(self) -> None:
-        """Close every server for good: later syncs open none."""
-        with self._lock:
-            self._closed = True
-        self.reset()
 
 
 _current: Current[NetworkListeners] = Current("the lab's NLB listeners")
