@@ -66,7 +66,8 @@ def serve(port: int, region: str | None) -> int:
     # What a learner with only a shell needs to see: where each ALB and NLB listener answers, as it opens.
     announce = logging.StreamHandler(sys.stdout)
     announce.setFormatter(logging.Formatter("courselab: %(message)s"))
-    for name in ("courselab.lab.elbv2.listeners", "courselab.lab.elbv2.network_listeners"):
+    fleets = ("elbv2.listeners", "elbv2.network_listeners", "elb.listeners")  # the ALB's, the NLB's, the CLB's
+    for name in (f"courselab.lab.{fleet}" for fleet in fleets):
         listeners = logging.getLogger(name)
         listeners.addHandler(announce)
         listeners.setLevel(logging.INFO)

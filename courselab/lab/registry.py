@@ -199,6 +199,14 @@ EXTENSIONS: tuple[Extension, ...] = (
         calls={"listener_url": f"{_L}.elbv2.listeners:listener_url"},
     ),
     Extension(
+        "elb",
+        FIRST_REQUEST,
+        "Classic Load Balancer TCP and HTTP listeners relay to InService instances (loopback); health checks",
+        patches=f"{_L}.elb.patches",
+        provider=f"{_L}.elb.provider",
+        services=("elasticloadbalancing",),
+    ),
+    Extension(
         "ecs",
         FIRST_REQUEST,
         "services run their tasks as local processes, deploy, roll back and register targets",

@@ -44,6 +44,7 @@ from typing import Any
 
 from courselab.lab import network
 from courselab.lab.current import Current
+from courselab.lab.elb import listeners as classic
 from courselab.lab.elbv2 import health, network_listeners, rules, served
 from courselab.lab.scheduler import Job, Scheduler
 
@@ -55,23 +56,25 @@ _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encodin
 
 
 def listener_url(load_balancer: str, port: int = 80) -> str:
-    """The lab's URL of an ALB or NLB listener: ``load_balancer`` is its ARN, name or DNS name.
+    """The lab's URL of an ALB, NLB or CLB listener: ``load_balancer`` is its ARN, name or DNS name.
 
     On AWS the same listener is reached at ``http://{DNSName}:{port}`` (an NLB's TCP listener at
-    ``{DNSName}:{port}``, here ``tcp://127.0.0.1:{port}``).
+    ``{DNSName}:{port}``, here ``tcp://127.0.0.1:{port}``; a CLB's by its listener's protocol).
     """
     from courselab.lab import server as lab
 
     if (served_elsewhere := lab.attached()) is not None:
         return served_elsewhere.call("listener_url", load_balancer, port)
-    for fleet in (running(), network_listeners.running()):  # ALBs' HTTP listeners, NLBs' TCP ones
+    fleets = (running(), network_listeners.running(), classic.running())  # ALBs', NLBs', CLBs' listeners
+    for fleet in fleets:
         if fleet is not None:
             fleet.sync()
             if (url := fleet.url(load_balancer, port)) is not None:
                 return url
     raise LookupError(
-        f"no listener on port {port} of load balancer {load_balancer!r} in the lab: create the load "
-        "balancer and a listener first (Type='application' with Protocol='HTTP', or Type='network' with Protocol='TCP')"
+        f"no listener on port {port} of load balancer {load_balancer!r} in the lab: create the load balancer "
+        "and a listener first (Type='application' with Protocol='HTTP', Type='network' with Protocol='TCP', "
+        "or a Classic Load Balancer with an HTTP or TCP listener)"
     )
 
 

@@ -26,7 +26,6 @@ connection from the lab); TLS, UDP and TCP_UDP listeners are refused when they a
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from courselab.lab import network
@@ -44,29 +43,12 @@ def _default_target_group(listener: Any) -> str | None:
     return None
 
 
-@dataclass
-class NetworkListenerServer:
-    """One NLB TCP listener and the loopback TCP server that relays its flows."""
-
-    backend: Any
-    load_balancer: Any
-    listener: Any
-    server: tcp.TcpListener
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    def close(self) -> None:
-        self.server.close()
-
-
-class NetworkListeners(served.Fleet[NetworkListenerServer]):
+class NetworkListeners(served.Fleet[served.RelayedListener]):
     """Every TCP listener of the lab's NLBs, each accepting on a loopback port of its own."""
 
     load_balancer_type, protocols, scheme = "network", ("TCP",), "tcp"
 
-    def _open(self, backend: Any, load_balancer: Any, listener: Any) -> NetworkListenerServer:
+    def _open(self, backend: Any, load_balancer: Any, listener: Any) -> served.RelayedListener:
         def choose(client: tcp.Address, local: tcp.Address) -> tcp.Address | None:
             return self.choose(backend, listener, client, local)
 
@@ -75,7 +57,7 @@ class NetworkListeners(served.Fleet[NetworkListenerServer]):
             "NLB %s listener TCP:%s accepts TCP at 127.0.0.1:%d (on AWS: %s:%s)",
             load_balancer.name, listener.port, server.port, load_balancer.dns_name, listener.port,
         )  # fmt: skip
-        return NetworkListenerServer(backend, load_balancer, listener, server)
+        return served.RelayedListener(backend, load_balancer, listener, server)
 
     def choose(self, backend: Any, listener: Any, client: tcp.Address, local: tcp.Address) -> tcp.Address | None:
         """The address of the target this flow goes to: by flow hash over the healthy targets."""

@@ -1,7 +1,8 @@
-"""Which listeners of moto's ELBv2 load balancers the lab serves, and the fleet of their servers.
+"""Which listeners of moto's load balancers the lab serves, and the fleet of their servers.
 
-The ALB's listener servers (:mod:`courselab.lab.elbv2.listeners`) and the NLB's
-(:mod:`courselab.lab.elbv2.network_listeners`) are both a :class:`Fleet`: on every pass of the
+The ALB's listener servers (:mod:`courselab.lab.elbv2.listeners`), the NLB's
+(:mod:`courselab.lab.elbv2.network_listeners`) and the Classic Load Balancer's
+(:mod:`courselab.lab.elb.listeners`) are each a :class:`Fleet`: on every pass of the
 extension's provider it opens a server for each listener moto stores for its type of load balancer
 and protocols, and closes those moto no longer has. :func:`listeners_of` is the walk over moto's
 backends; nothing here imports moto at import time.
@@ -12,9 +13,10 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from courselab.lab.elbv2 import rules
+from courselab.lab.elbv2 import rules, tcp
 from courselab.lab.scheduler import Scheduler
 
 
@@ -46,6 +48,23 @@ class Server(Protocol):
 S = TypeVar("S", bound=Server)
 
 
+@dataclass
+class RelayedListener:
+    """A layer-4 listener (an NLB's, a CLB's) and the loopback TCP server that relays its flows."""
+
+    backend: Any
+    load_balancer: Any
+    listener: Any
+    server: tcp.TcpListener
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def close(self) -> None:
+        self.server.close()
+
+
 class Fleet(ABC, Generic[S]):
     """The servers of every listener of one type of load balancer, one loopback port each."""
 
@@ -63,16 +82,25 @@ class Fleet(ABC, Generic[S]):
     def _open(self, backend: Any, load_balancer: Any, listener: Any) -> S:
         """A new server for ``listener``, already serving."""
 
+    def _found(self) -> Iterator[tuple[str, Any, Any, Any]]:
+        """(key, backend, load balancer, listener) for every listener moto stores that this fleet serves."""
+        for backend, lb, listener in listeners_of(self.load_balancer_type, self.protocols):
+            yield listener.arn, backend, lb, listener
+
+    def _port(self, listener: Any) -> int:
+        """The listener's port on the load balancer (``Port`` in ELBv2)."""
+        return int(listener.port)
+
     def sync(self) -> None:
         """Open a server for every listener moto stores; close those of deleted listeners."""
         seen = set()
         with self._lock:
             if self._closed:
                 return
-            for backend, lb, listener in listeners_of(self.load_balancer_type, self.protocols):
-                seen.add(listener.arn)
-                if listener.arn not in self._servers:
-                    self._servers[listener.arn] = self._open(backend, lb, listener)
+            for key, backend, lb, listener in self._found():
+                seen.add(key)
+                if key not in self._servers:
+                    self._servers[key] = self._open(backend, lb, listener)
             closing = [self._servers.pop(arn) for arn in list(self._servers) if arn not in seen]
         for server in closing:
             server.close()
@@ -82,7 +110,8 @@ class Fleet(ABC, Generic[S]):
         with self._lock:
             for server in self._servers.values():
                 lb = server.load_balancer
-                if load_balancer in (lb.arn, lb.name, lb.dns_name) and int(server.listener.port) == int(port):
+                names = (getattr(lb, "arn", None), lb.name, lb.dns_name)
+                if load_balancer in names and self._port(server.listener) == int(port):
                     return f"{self.scheme}://127.0.0.1:{server.port}"
         return None
 

@@ -11,7 +11,8 @@ within the timeout
 ``choose`` callable for a target address, connects to it and relays the bytes in the connection's
 own thread (the stdlib server gives every connection one) with :mod:`selectors`, so both
 directions flow without another thread. A connection with no target, or whose target refuses it,
-is reset (RST), which is what a client of an NLB sees when no target can take the flow.
+is reset (RST), which is what a client of an NLB sees when no target can take the flow (a listener
+may send a refusal instead: a Classic Load Balancer's HTTP listener answers 503).
 :func:`flow_hash` is the flow hash the NLB picks targets by; :func:`check` is the TCP health check.
 The server's loop is a job on the lab's scheduler. Nothing here imports moto.
 """
@@ -118,9 +119,10 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, choose: Chooser, label: str) -> None:
+    def __init__(self, choose: Chooser, label: str, refusal: bytes | None) -> None:
         self.choose = choose
         self.label = label
+        self.refusal = refusal
         self.flows: set[socket.socket] = set()
         self.flows_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Relay)
@@ -137,14 +139,14 @@ class _Relay(socketserver.BaseRequestHandler):
             log.exception("%s: choosing a target failed", self.server.label)
             target = None
         if target is None:
-            log.info("%s: no target for a connection from %s:%s; reset", self.server.label, *self.client_address)
-            reset(client)
+            log.info("%s: no target for a connection from %s:%s", self.server.label, *self.client_address)
+            self._refuse(client)
             return
         try:
             upstream = socket.create_connection(target, timeout=CONNECT_TIMEOUT_S)
         except OSError as exc:
-            log.info("%s: target %s:%s refused the connection (%s); reset", self.server.label, *target, exc)
-            reset(client)
+            log.info("%s: target %s:%s refused the connection (%s)", self.server.label, *target, exc)
+            self._refuse(client)
             return
         with self.server.flows_lock:
             self.server.flows.update((client, upstream))
@@ -155,12 +157,26 @@ class _Relay(socketserver.BaseRequestHandler):
                 self.server.flows.difference_update((client, upstream))
             upstream.close()
 
+    def _refuse(self, client: socket.socket) -> None:
+        """No target for this flow: reset it, or send the listener's refusal (an HTTP 503) and close."""
+        if self.server.refusal is None:
+            reset(client)
+            return
+        try:
+            client.sendall(self.server.refusal)
+        except OSError:
+            pass
+
 
 class TcpListener:
-    """A loopback TCP port whose every connection is relayed to the target ``choose`` names."""
+    """A loopback TCP port whose every connection is relayed to the target ``choose`` names.
 
-    def __init__(self, scheduler: Scheduler, name: str, choose: Chooser) -> None:
-        self.server = _Server(choose, name)
+    ``refusal``: the bytes a flow with no target gets before the listener closes it (a CLB's HTTP
+    listener answers 503); without it the flow is reset, as an NLB does.
+    """
+
+    def __init__(self, scheduler: Scheduler, name: str, choose: Chooser, refusal: bytes | None = None) -> None:
+        self.server = _Server(choose, name, refusal)
         self.port = int(self.server.server_address[1])
         self.job: Job = scheduler.serve(f"{name}-{self.port}", self.server.serve_forever, self._shutdown)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import socketserver
 import subprocess
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from courselab import paths
 from courselab.lab.elbv2 import health, tcp
 from courselab.lab.elbv2.listeners import listener_url
 from tests.conftest import clean_env, wait_until
+from tests.lab.elbv2.servers import serving
 
 ECHO = str(paths.CHAPTERS / "containers" / "apps" / "echo.py")
 
@@ -65,12 +65,8 @@ def echo_server(name: str) -> Iterator[int]:
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Echo)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as port:
+        yield port
 
 
 def conversation(address: tuple[str, int], lines: list[bytes]) -> list[bytes]:
