@@ -138,6 +138,7 @@ class ListenerServer:
 class _Handler(BaseHTTPRequestHandler):
     listener_server: ListenerServer
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.1"  # what is not HTTP gets a 400 status line, not an HTTP/0.9 body
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
         log.debug("alb %s", format % args)

@@ -223,3 +223,17 @@ def test_a_shell_reaches_an_nlb_of_courselab_serve_with_curl_and_dev_tcp(served)
     out, _ = process.communicate(timeout=10)
     port = url.rsplit(":", 1)[1]
     assert f"NLB tcp-shell listener TCP:7000 accepts TCP at 127.0.0.1:{port} (on AWS: {lb['DNSName']}:7000)" in out
+
+
+def test_the_bytes_an_nlb_forwards_are_refused_by_an_alb(nlb) -> None:
+    elbv2 = boto3.client("elbv2")
+    alb = elbv2.create_load_balancer(Name="http-shop", Subnets=[nlb["subnet"]], Type="application")
+    arn = alb["LoadBalancers"][0]["LoadBalancerArn"]
+    elbv2.create_listener(
+        LoadBalancerArn=arn, Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
+    )  # fmt: skip
+    url = urllib.parse.urlsplit(listener_url(arn, 80))
+    with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
+        sock.sendall(b"hello\n")  # a line the NLB's echo targets answer
+        assert sock.makefile("rb").readline().split()[:2] == [b"HTTP/1.1", b"400"]
