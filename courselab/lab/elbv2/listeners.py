@@ -116,6 +116,7 @@ class ListenerServer:
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
         self.job: Job = fleet._scheduler.serve(f"alb-listener-{self.port}", self.httpd.serve_forever, self._shutdown)
+        network.bind(load_balancer.arn, int(listener.port), ("127.0.0.1", self.port))  # as an NLB's `alb` target
         log.info(
             "ALB %s listener %s:%s answers at http://127.0.0.1:%d (on AWS: http://%s:%s)",
             load_balancer.name,
@@ -132,6 +133,7 @@ class ListenerServer:
 
     def close(self) -> None:
         """Stop serving and free the port (cancelling the job shuts the server down)."""
+        network.unbind(self.load_balancer.arn, int(self.listener.port))
         self.job.cancel()
 
 

@@ -15,8 +15,9 @@ target group's ``HealthCheckProtocol`` is ``TCP``, the default for a TCP target 
 target is healthy the NLB fails open and uses all of them
 (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
 A connection with no registered target, or whose target refuses it, is reset. Targets are
-``instance`` or ``ip`` targets by port, including an ECS service's tasks: where each really
-listens comes from :mod:`courselab.lab.network`.
+``instance`` or ``ip`` targets by port, including an ECS service's tasks, or an ALB (target type
+``alb``: its ARN and a listener port): where each really listens comes from
+:mod:`courselab.lab.network`, where the ALB's listeners bind themselves too.
 
 Lab differences: the NLB does not preserve the client's address (the target sees a loopback
 connection from the lab); TLS, UDP and TCP_UDP listeners are refused when they are created

@@ -237,3 +237,22 @@ def test_the_bytes_an_nlb_forwards_are_refused_by_an_alb(nlb) -> None:
     with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
         sock.sendall(b"hello\n")  # a line the NLB's echo targets answer
         assert sock.makefile("rb").readline().split()[:2] == [b"HTTP/1.1", b"400"]
+
+
+def test_an_nlb_forwards_to_an_alb_target(nlb) -> None:
+    elbv2 = boto3.client("elbv2")
+    alb = elbv2.create_load_balancer(Name="behind-nlb", Subnets=[nlb["subnet"]], Type="application")
+    alb_arn = alb["LoadBalancers"][0]["LoadBalancerArn"]
+    elbv2.create_listener(
+        LoadBalancerArn=alb_arn, Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "fixed-response",
+                         "FixedResponseConfig": {"StatusCode": "200", "MessageBody": "the ALB behind the NLB"}}],
+    )  # fmt: skip
+    group = elbv2.create_target_group(Name="to-alb", Protocol="TCP", Port=80, VpcId=nlb["vpc"], TargetType="alb")
+    group_arn = group["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=group_arn, Targets=[{"Id": alb_arn, "Port": 80}])
+    address = tcp_listener(nlb["lb"], group_arn, port=80)
+    wait_until(lambda: states(group_arn) == {alb_arn: ("healthy", None)}, timeout=10)  # HTTP health checks
+    with socket.create_connection(address, timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.0\r\nHost: shop\r\n\r\n")
+        assert sock.makefile("rb").read().endswith(b"the ALB behind the NLB")
