@@ -38,6 +38,8 @@ CONNECT_TIMEOUT_S = 2.0
 #: https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html#connection-idle-timeout).
 IDLE_TIMEOUT_S = 350.0
 _CHUNK = 65536
+#: Bytes one side may have waiting for the other before the relay stops reading it.
+_BACKLOG = 4 * _CHUNK
 
 Address = tuple[str, int]
 #: (client address, listener address) -> the target address for this flow, or None (reset it).
@@ -76,42 +78,65 @@ def reset(sock: socket.socket) -> None:
 
 
 def relay(client: socket.socket, upstream: socket.socket, idle_timeout: float = IDLE_TIMEOUT_S) -> int:
-    """Copy bytes both ways until both sides have closed (or the flow is idle); returns bytes copied."""
-    peers = {client: upstream, upstream: client}
-    open_reads = {client, upstream}
+    """Copy bytes both ways until both sides have closed (or the flow is idle); returns bytes copied.
+
+    Neither direction ever blocks the other: each side's bytes wait in the other side's outbox
+    until it can take them, and a side whose peer's outbox is full is not read (back-pressure),
+    so a client that writes everything before it reads cannot deadlock the relay. An end of file
+    from one side is passed on as a half-close once what it sent has been delivered.
+    """
+    peer = {client: upstream, upstream: client}
+    outbox: dict[socket.socket, bytearray] = {client: bytearray(), upstream: bytearray()}  # bytes *to* each side
+    reading = {client, upstream}
+    closing: set[socket.socket] = set()  # sides to half-close once their outbox is empty
     copied = 0
     with selectors.DefaultSelector() as selector:
-        for sock in open_reads:
+        for sock in peer:
             sock.setblocking(False)
             selector.register(sock, selectors.EVENT_READ)
-        while open_reads:
+        while reading or any(outbox.values()):
             ready = selector.select(idle_timeout)
             if not ready:
                 break  # idle: the load balancer closes the flow
-            for key, _ in ready:
-                source: socket.socket = key.fileobj  # type: ignore[assignment]
-                try:
-                    data = source.recv(_CHUNK)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    data = b""
-                if data:
+            for key, events in ready:
+                sock: socket.socket = key.fileobj  # type: ignore[assignment]
+                if events & selectors.EVENT_WRITE and outbox[sock]:
                     try:
-                        peers[source].setblocking(True)
-                        peers[source].sendall(data)
-                        peers[source].setblocking(False)
-                        copied += len(data)
+                        sent = sock.send(outbox[sock])
+                    except BlockingIOError:
+                        sent = 0
+                    except OSError:
+                        return copied  # that side is gone: the flow ends
+                    del outbox[sock][:sent]
+                    copied += sent
+                if events & selectors.EVENT_READ and sock in reading:
+                    try:
+                        data = sock.recv(_CHUNK)
+                    except BlockingIOError:
                         continue
                     except OSError:
-                        open_reads.clear()  # the other side is gone: end the flow
-                        break
-                selector.unregister(source)
-                open_reads.discard(source)
-                try:
-                    peers[source].shutdown(socket.SHUT_WR)  # pass the half-close on
-                except OSError:
-                    pass
+                        data = b""
+                    if data:
+                        outbox[peer[sock]] += data
+                    else:
+                        reading.discard(sock)
+                        closing.add(peer[sock])
+            for sock in peer:
+                if sock in closing and not outbox[sock]:
+                    closing.discard(sock)
+                    try:
+                        sock.shutdown(socket.SHUT_WR)  # pass the half-close on
+                    except OSError:
+                        pass
+                wanted = (selectors.EVENT_READ if sock in reading and len(outbox[peer[sock]]) < _BACKLOG else 0) | (
+                    selectors.EVENT_WRITE if outbox[sock] else 0
+                )
+                if wanted and sock in selector.get_map():
+                    selector.modify(sock, wanted)
+                elif wanted:
+                    selector.register(sock, wanted)
+                elif sock in selector.get_map():
+                    selector.unregister(sock)
     return copied
 
 
