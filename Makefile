@@ -80,6 +80,7 @@ test: $(STAMP) $(NODE_STAMP) $(CLI_STAMP) $(SAM_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/load_balancers.py
 	$(BIN)/python benchmarks/site.py
 
 # The site's budget alone: cold build, no-change rebuild, slowest notebooks, page weights
