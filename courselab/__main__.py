@@ -76,7 +76,7 @@ def serve(port: int, region: str | None) -> int:
     print("Use it from another terminal with:\n")
     print(f"  export AWS_ENDPOINT_URL={running.endpoint}")
     print("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
-    print(f"  export AWS_DEFAULT_REGION={running.region}\n")
+    print(f"  export AWS_DEFAULT_REGION={running.region} AWS_DISABLE_HOST_PREFIX_INJECTION=true\n")
     print("A load balancer listener's URL, from a shell (on AWS: http://DNSName:port, an NLB's DNSName:port):\n")
     print('  curl "$AWS_ENDPOINT_URL/_courselab/call/listener_url?arg=DNS_NAME_OR_ARN&arg=80"\n')
     print("(an ALB's is http://127.0.0.1:PORT for curl, an NLB's TCP listener tcp://127.0.0.1:PORT for nc)\n")

@@ -184,7 +184,8 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "stepfunctions",
         FIRST_REQUEST,
-        "state machines run (moto's ASL interpreter) and their tasks call the lab",
+        "state machines run (moto's ASL interpreter), their tasks call the lab; StartSyncExecution; "
+        "SendTaskFailure keeps its cause",
         patches=f"{_L}.stepfunctions.patches",
         requires=("awslambda",),
         services=("states",),

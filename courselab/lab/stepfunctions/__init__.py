@@ -9,8 +9,16 @@ that interpreter for every Step Functions call and for CloudFormation's
 ``Task`` state with a Lambda ARN runs the handler in the lab's execution environments
 (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-statemachines.html).
 
+The lab adds the ``StartSyncExecution`` action moto lacks (``express``: an Express workflow runs in
+the request and the response carries its output,
+https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html) and keeps
+the ``cause`` of ``SendTaskFailure``, which moto's response dropped, so a callback's rejection
+reaches the ``Catch`` whole (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html).
+Callbacks (``.waitForTaskToken``) with ``SendTaskSuccess``/``SendTaskFailure`` are the interpreter's.
+
 The interpreter imports in about 1.7 s, so the extension installs on the first Step Functions
 request (and with CloudFormation, which can create state machines). Where the lab differs from
 AWS: Express workflows run like Standard ones (no at-least-once retries of the whole workflow),
-waits are real time, and execution history is moto's.
+waits are real time, execution history is moto's, and ``DescribeExecution`` and
+``GetExecutionHistory`` answer for Express executions, which AWS records only in CloudWatch Logs.
 """

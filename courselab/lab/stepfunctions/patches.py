@@ -36,3 +36,34 @@ def start_execution(original: Any, self: Any, state_machine_arn: str, name: Any 
     import uuid
 
     return original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kw)
+
+
+def start_sync_execution(self: Any) -> Any:
+    """The API action moto lacks: run an Express workflow while the caller waits (see ``express``)."""
+    from moto.core.responses import ActionResult
+
+    from courselab.lab.stepfunctions import express
+
+    return ActionResult(
+        express.start_sync_execution(
+            self.stepfunction_backend,
+            self._get_param("stateMachineArn"),
+            self._get_param("name"),
+            self._get_param("input"),
+            self._get_param("traceHeader"),
+        )
+    )
+
+
+patches.add("moto.stepfunctions.responses:StepFunctionResponse.start_sync_execution", start_sync_execution)
+
+
+@patches.replace("moto.stepfunctions.responses:StepFunctionResponse.send_task_failure")
+def send_task_failure(self: Any) -> Any:
+    """SendTaskFailure with its ``cause`` (moto's response drops it, so the Catch and the execution lost it)."""
+    from moto.core.responses import EmptyResult
+
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+    )
+    return EmptyResult()
