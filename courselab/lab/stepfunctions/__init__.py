@@ -14,7 +14,8 @@ the request and the response carries its output,
 https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html) and keeps
 the ``cause`` of ``SendTaskFailure``, which moto's response dropped, so a callback's rejection
 reaches the ``Catch`` whole (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html).
-Callbacks (``.waitForTaskToken``) with ``SendTaskSuccess``/``SendTaskFailure`` are the interpreter's.
+An EXPRESS definition with an activity, ``.sync`` or ``.waitForTaskToken`` task is refused at
+creation, as on AWS. Callbacks (``.waitForTaskToken``) with ``SendTaskSuccess``/``SendTaskFailure`` are the interpreter's.
 
 The interpreter imports in about 1.7 s, so the extension installs on the first Step Functions
 request (and with CloudFormation, which can create state machines). Where the lab differs from

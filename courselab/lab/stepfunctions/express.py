@@ -15,22 +15,29 @@ import uuid
 from typing import Any
 
 
+def _error(code: str, message: str) -> Exception:
+    """A Step Functions error with AWS's code (the JSON ``__type``) and message."""
+    from moto.core.exceptions import AWSError
+
+    class StepFunctionsError(AWSError):
+        TYPE, STATUS = code, 400
+
+    return StepFunctionsError(message)
+
+
 def start_sync_execution(
     backend: Any, state_machine_arn: str, name: str | None, execution_input: str | None, trace_header: str | None
 ) -> dict[str, Any]:
     """Run an Express state machine to its end in this request; the StartSyncExecution response."""
-    from moto.core.exceptions import AWSError
     from moto.stepfunctions.exceptions import InvalidExecutionInput
     from moto.stepfunctions.parser.backend.execution import SyncExecution
 
-    class StateMachineTypeNotSupported(AWSError):
-        TYPE, STATUS = "StateMachineTypeNotSupported", 400
-
     machine = backend.describe_state_machine(state_machine_arn)
     if machine.type != "EXPRESS":
-        raise StateMachineTypeNotSupported(
+        raise _error(
+            "StateMachineTypeNotSupported",
             f"{machine.name} is a {machine.type} state machine: StartSyncExecution runs EXPRESS state machines "
-            "only; start a STANDARD one with StartExecution and read it with DescribeExecution."
+            "only; start a STANDARD one with StartExecution and read it with DescribeExecution.",
         )
     try:
         json.loads(execution_input or "{}")
@@ -58,3 +65,19 @@ def start_sync_execution(
     )
     execution.start()  # the synchronous worker: returns when the workflow has ended
     return dict(execution.to_start_sync_execution_output())
+
+
+def check_express_definition(definition: str) -> None:
+    """Refuse what an Express workflow cannot run, as CreateStateMachine does on AWS: activities and the
+    ``.sync`` and ``.waitForTaskToken`` integration patterns
+    (https://docs.aws.amazon.com/step-functions/latest/dg/connect-supported-services.html)."""
+    from moto.stepfunctions.parser.asl.static_analyser.express_static_analyser import ExpressStaticAnalyser
+
+    try:
+        ExpressStaticAnalyser().analyse(definition)
+    except ValueError:
+        raise _error(
+            "InvalidDefinition",
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: an EXPRESS state machine runs Request "
+            "Response integrations only, no activity, '.sync' or '.waitForTaskToken' task: make it STANDARD.'",
+        ) from None

@@ -67,3 +67,13 @@ def send_task_failure(self: Any) -> Any:
         self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
     )
     return EmptyResult()
+
+
+@patches.wrap("moto.stepfunctions.parser.models:StepFunctionsParserBackend.create_state_machine")
+def create_state_machine(original: Any, self: Any, name: str, definition: str, *args: Any, **kw: Any) -> Any:
+    """An EXPRESS state machine with a callback, ``.sync`` or an activity is refused, as on AWS."""
+    if kw.get("sm_type") == "EXPRESS":
+        from courselab.lab.stepfunctions import express
+
+        express.check_express_definition(definition)
+    return original(self, name, definition, *args, **kw)

@@ -111,3 +111,14 @@ def test_start_sync_execution_refuses_a_standard_workflow(lab):
         sfn.start_sync_execution(stateMachineArn=machine["stateMachineArn"], input="{}")
     assert error.value.response["Error"]["Code"] == "StateMachineTypeNotSupported"
     assert "StartExecution" in error.value.response["Error"]["Message"]
+
+
+def test_an_express_state_machine_cannot_wait_for_a_callback(lab):
+    sqs = boto3.client("sqs")
+    definition = approval_machine(sqs.create_queue(QueueName="approvals")["QueueUrl"])
+    with pytest.raises(ClientError) as error:
+        boto3.client("stepfunctions").create_state_machine(
+            name="express-approve", definition=definition, roleArn=ROLE, type="EXPRESS"
+        )
+    assert error.value.response["Error"]["Code"] == "InvalidDefinition"
+    assert "waitForTaskToken" in error.value.response["Error"]["Message"]
