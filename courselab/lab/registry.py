@@ -187,6 +187,7 @@ EXTENSIONS: tuple[Extension, ...] = (
         "state machines run (moto's ASL interpreter), their tasks call the lab; StartSyncExecution; "
         "SendTaskFailure keeps its cause",
         patches=f"{_L}.stepfunctions.patches",
+        provider=f"{_L}.stepfunctions.provider",
         requires=("awslambda",),
         services=("states",),
     ),
