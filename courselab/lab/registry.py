@@ -182,6 +182,13 @@ EXTENSIONS: tuple[Extension, ...] = (
         provider=f"{_L}.cloudcontrol.provider",
     ),
     Extension(
+        "pipes",
+        FIRST_REQUEST,
+        "CreatePipe fails loudly: the lab does not run EventBridge Pipes (moto would store them idle)",
+        patches=f"{_L}.pipes.patches",
+        services=("pipes",),
+    ),
+    Extension(
         "stepfunctions",
         FIRST_REQUEST,
         "state machines run (moto's ASL interpreter), their tasks call the lab; StartSyncExecution; "

@@ -157,6 +157,7 @@ FIRST_CALLS = {
     "ec2": ("ec2", "describe_regions"),
     "states": ("stepfunctions", "list_state_machines"),
     "cognito-idp": ("cognito-idp", "list_user_pools", {"MaxResults": 1}),
+    "pipes": ("pipes", "list_pipes"),
 }
 for row in registry.EXTENSIONS:
     for service in row.services:
