@@ -27,7 +27,7 @@ TIMEOUT_S = 240  # generous: a loaded 2-core CI machine starts a lab in ~10 s
 # Every chapter that builds something (containers-at-a-glance only compares).
 CHAPTERS = {"what-serverless", "lambda", "event-driven", "web-api", "xray", "sam"}
 CHAPTERS |= {"docker", "ecs", "fargate", "eks", "ecr", "ecs-alb"}
-CHAPTERS |= {"step-functions", "messaging"}  # new chapters of issue 14 (helper "chapters")
+CHAPTERS |= {"step-functions", "messaging", "api-protection"}  # new chapters of issue 14 (helper "chapters")
 
 
 def test_every_chapter_has_an_exercise() -> None:
