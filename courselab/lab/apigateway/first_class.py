@@ -6,7 +6,8 @@ in the lab (:mod:`courselab.lab.apigateway.service_calls`), as API Gateway does
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services.html,
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html):
 ``SQS-SendMessage``, ``SQS-ReceiveMessage``, ``SQS-DeleteMessage``, ``SQS-PurgeQueue``,
-``EventBridge-PutEvents``, ``StepFunctions-StartExecution`` and ``StepFunctions-StopExecution``.
+``EventBridge-PutEvents``, ``StepFunctions-StartExecution``, ``StepFunctions-StartSyncExecution``
+(an Express workflow's result in the response) and ``StepFunctions-StopExecution``.
 
 A parameter's value is a static string, a mapping expression (``$request.header.NAME``,
 ``$request.querystring.NAME``, ``$request.path.NAME``, ``$request.body.JSONPath``,
@@ -15,9 +16,8 @@ A parameter's value is a static string, a mapping expression (``$request.header.
 ``{"message": "Bad Request"}``. The client gets the service's status and JSON answer.
 
 Where the lab differs: the ``CredentialsArn`` role is not assumed and IAM is not checked;
-``StepFunctions-StartSyncExecution``, ``Kinesis-PutRecord`` and ``AppConfig-GetConfiguration``
-are not emulated (500, saying so); an SQS answer is the JSON protocol's, not the XML AWS sent
-before SQS spoke JSON.
+``Kinesis-PutRecord`` and ``AppConfig-GetConfiguration`` are not emulated (500, saying so); an SQS
+answer is the JSON protocol's, not the XML AWS sent before SQS spoke JSON.
 """
 
 from __future__ import annotations
@@ -68,6 +68,12 @@ SUBTYPES: dict[str, tuple[str, str, str, dict[str, tuple[str, str]], tuple[str, 
     "StepFunctions-StartExecution": (
         "states", "AWSStepFunctions.StartExecution", "1.0",
         {"StateMachineArn": ("stateMachineArn", _STR), "Name": ("name", _STR), "Input": ("input", _STR)},
+        ("StateMachineArn",),
+    ),
+    "StepFunctions-StartSyncExecution": (
+        "states", "AWSStepFunctions.StartSyncExecution", "1.0",
+        {"StateMachineArn": ("stateMachineArn", _STR), "Name": ("name", _STR), "Input": ("input", _STR),
+         "TraceHeader": ("traceHeader", _STR)},
         ("StateMachineArn",),
     ),
     "StepFunctions-StopExecution": (

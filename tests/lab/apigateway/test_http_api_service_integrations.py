@@ -70,6 +70,24 @@ def test_step_functions_start_execution_passes_the_body_as_input(lab: courselab.
     assert json.loads(sfn.describe_execution(executionArn=answer.json()["executionArn"])["input"]) == {"n": 1}
 
 
+def test_step_functions_start_sync_execution_answers_with_the_express_workflows_output(lab: courselab.Lab) -> None:
+    sfn = boto3.client("stepfunctions")
+    definition = {
+        "StartAt": "Double",
+        "States": {"Double": {"Type": "Pass", "Parameters": {"twice.$": "States.MathAdd($.n, $.n)"}, "End": True}},
+    }
+    machine = sfn.create_state_machine(
+        name="quick", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn", type="EXPRESS"
+    )["stateMachineArn"]
+    api_id = _api(
+        "POST /double", "StepFunctions-StartSyncExecution", {"StateMachineArn": machine, "Input": "$request.body"}
+    )
+    answer = call("POST", f"{invoke_url(lab.endpoint, api_id)}/double", {"n": 21})
+    assert answer.status == 200, answer.body
+    assert answer.json()["status"] == "SUCCEEDED"
+    assert json.loads(answer.json()["output"]) == {"twice": 42}
+
+
 def test_a_required_parameter_mapped_to_nothing_is_a_bad_request(lab: courselab.Lab) -> None:
     api_id = _api("POST /messages", "SQS-SendMessage", {"QueueUrl": "$request.header.queue", "MessageBody": "x"})
     answer = call("POST", f"{invoke_url(lab.endpoint, api_id)}/messages", {})
