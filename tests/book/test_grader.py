@@ -116,12 +116,17 @@ HOSTILE_EXPECTED = {
 }
 
 
-def _sandbox_users() -> list[int]:
-    """Processes still running as one of the sandbox's user ids."""
+def _sandbox_users(grader_pid: int) -> list[int]:
+    """Processes still running as one of the user ids of the grader ``grader_pid``'s sandboxes.
+
+    Each grader takes its user ids from a block of its own (courselab.book.exercises.sandbox), so
+    other graders running at the same time (other tests) are not counted.
+    """
+    block = 2_000_000_000 + (grader_pid % 10_000) * 10_000
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and entry.stat().st_uid >= 2_000_000_000:
+            if entry.name.isdigit() and block <= entry.stat().st_uid < block + 10_000:
                 found.append(int(entry.name))
         except OSError:
             continue
@@ -138,13 +143,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
     command = [sys.executable, "-m", "courselab", "grade", str(folder), "--out", str(out), *limits]
     env = {**os.environ, "COURSELAB_EXERCISES": str(GRADING / "exercises")}
     started = time.monotonic()
-    done = subprocess.run(
-        [*command, "--timeout", str(HOSTILE_TIMEOUT_S), "--jobs", "3"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    argv = [*command, "--timeout", str(HOSTILE_TIMEOUT_S), "--jobs", "3"]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as grader:
+        stdout, stderr = grader.communicate(timeout=300)
+    done = subprocess.CompletedProcess(argv, grader.returncode, stdout, stderr)
+    done.pid = grader.pid  # type: ignore[attr-defined]
     return done, folder, out, time.monotonic() - started
 
 
@@ -167,14 +170,14 @@ def test_the_hostile_class_is_graded_in_bounded_time(hostile) -> None:
 
 
 def test_hostile_submissions_leave_nothing_behind(hostile) -> None:
-    _, folder, out, _ = hostile
+    done, folder, out, _ = hostile
     assert _digests(folder) == _digests(GRADING / "class")
     assert out.read_text(encoding="utf-8").startswith("file,exercise,score,max_score,feedback")
     assert not (paths.PACKAGE_ROOT / "planted.py").exists()
     deadline = time.monotonic() + 5
-    while _sandbox_users() and time.monotonic() < deadline:
+    while _sandbox_users(done.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _sandbox_users() == [], "a sandboxed process outlived its run"
+    assert _sandbox_users(done.pid) == [], "a sandboxed process outlived its run"
 
 
 def test_grading_refuses_without_a_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
