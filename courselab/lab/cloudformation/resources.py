@@ -148,7 +148,8 @@ class LambdaVersionResource(Resource):
 
 
 class LambdaAliasResource(Resource):
-    """``AWS::Lambda::Alias``: ``Ref`` is the alias ARN (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html)."""
+    """``AWS::Lambda::Alias``: ``Ref`` is the alias ARN (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html);
+    updated in place, through CodeDeploy when its ``UpdatePolicy`` says so."""
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -165,22 +166,58 @@ class LambdaAliasResource(Resource):
         props = cloudformation_json["Properties"]
         backend = lambda_backend(account_id, region_name)
         function_name = backend.get_function(props["FunctionName"]).function_name
-        weights = (props.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or []
-        routing = (
-            {"AdditionalVersionWeights": {w["FunctionVersion"]: float(w["FunctionWeight"]) for w in weights}}
-            if weights
-            else None
-        )
         alias = backend.create_alias(
-            props["Name"], function_name, str(props["FunctionVersion"]), props.get("Description", ""), routing
+            props["Name"], function_name, str(props["FunctionVersion"]), props.get("Description", ""), _routing(props)
         )
         return cls(alias.arn, account_id, region_name, function_name=function_name, name=props["Name"])
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Resource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Resource:
+        """In place; with the ``CodeDeployLambdaAliasUpdate`` update policy, CodeDeploy shifts the
+        traffic to the new version (:func:`.resources_deployment.deploy_alias`)."""
+        from courselab.lab.cloudformation.resources_deployment import deploy_alias
+
+        props = cloudformation_json["Properties"]
+        backend = lambda_backend(account_id, region_name)
+        function_name = backend.get_function(props["FunctionName"]).function_name
+        if (
+            props["Name"] != original_resource.attrs["name"]
+            or function_name != original_resource.attrs["function_name"]
+        ):
+            return super().update_from_cloudformation_json(
+                original_resource, new_resource_name, cloudformation_json, account_id, region_name
+            )
+        alias = backend.get_alias(props["Name"], function_name)
+        target = str(props["FunctionVersion"])
+        policy = (cloudformation_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
+        if policy and str(alias.function_version) != target:
+            deploy_alias(
+                policy, function_name, props["Name"], str(alias.function_version), target, account_id, region_name
+            )
+        alias.update(props.get("Description", ""), target, None)
+        alias.routing_config = _routing(props)
+        return original_resource
 
     def delete(self, account_id: str, region: str) -> None:
         try:
             lambda_backend(account_id, region).delete_alias(self.attrs["name"], self.attrs["function_name"])
         except Exception:  # noqa: BLE001 - deleting the function deleted its aliases already
             pass
+
+
+def _routing(props: dict[str, Any]) -> dict[str, Any] | None:
+    """An alias's ``RoutingConfig`` as moto keeps it: ``{"AdditionalVersionWeights": {version: weight}}``."""
+    weights = (props.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or []
+    if not weights:
+        return None
+    return {"AdditionalVersionWeights": {w["FunctionVersion"]: float(w["FunctionWeight"]) for w in weights}}
 
 
 class BucketWithNotifications(Resource):
