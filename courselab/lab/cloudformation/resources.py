@@ -181,8 +181,8 @@ class LambdaAliasResource(Resource):
         region_name: str,
     ) -> Resource:
         """In place; with the ``CodeDeployLambdaAliasUpdate`` update policy, CodeDeploy shifts the
-        traffic to the new version (:func:`.resources_deployment.deploy_alias`)."""
-        from courselab.lab.cloudformation.resources_deployment import deploy_alias
+        traffic to the new version (:mod:`courselab.lab.codedeploy.alias_update`)."""
+        from courselab.lab.codedeploy.alias_update import AliasUpdateFailed, deploy_alias
 
         props = cloudformation_json["Properties"]
         backend = lambda_backend(account_id, region_name)
@@ -198,9 +198,12 @@ class LambdaAliasResource(Resource):
         target = str(props["FunctionVersion"])
         policy = (cloudformation_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
         if policy and str(alias.function_version) != target:
-            deploy_alias(
-                policy, function_name, props["Name"], str(alias.function_version), target, account_id, region_name
-            )
+            try:
+                deploy_alias(
+                    policy, function_name, props["Name"], str(alias.function_version), target, account_id, region_name
+                )
+            except AliasUpdateFailed as failed:
+                raise ResourceError(str(failed)) from None
         alias.update(props.get("Description", ""), target, None)
         alias.routing_config = _routing(props)
         return original_resource

@@ -9,8 +9,8 @@ usually, ``AWS::CloudWatch::Alarm`` resources that roll a deployment back; its a
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatepolicy.html).
 Stock moto's CloudFormation has none of the three types and ignores the policy. The lab stores them
 in moto's CodeDeploy and CloudWatch backends, and an update that moves the alias to a new version
-is a CodeDeploy deployment (:func:`deploy_alias`, run by :mod:`courselab.lab.codedeploy`): the
-update waits for it, and fails, rolling the stack back, when it is stopped or fails. The alarms'
+is a CodeDeploy deployment (:mod:`courselab.lab.codedeploy.alias_update`): the update waits for
+it, and fails, rolling the stack back, when it is stopped or fails. The alarms'
 state is whatever CloudWatch holds. See :mod:`.resources` for how these types reach moto's parser.
 
 Lab difference: the update waits at most the lab's limit (``COURSELAB_CFN_TIMEOUT``, 30 s) of wall
@@ -20,14 +20,12 @@ speed-up is refused before it starts, saying which speed-up would do.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.codedeploy.models import codedeploy_backends
 
-from courselab.lab.cloudformation import response_url
-from courselab.lab.cloudformation.resources import Resource, ResourceError
+from courselab.lab.cloudformation.resources import Resource
 
 
 class CloudWatchAlarm(Resource):
@@ -145,63 +143,3 @@ def _lower_keys(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
     return {key[0].lower() + key[1:]: item for key, item in value.items()}
-
-
-def deploy_alias(
-    policy: dict[str, Any], function: str, alias: str, current: str, target: str, account_id: str, region: str
-) -> None:
-    """Shift ``alias`` from version ``current`` to ``target`` by a CodeDeploy deployment of the
-    policy's application and group, with its hooks, and wait until it has ended; ResourceError if
-    it did not succeed (the deployment has rolled the alias back, if its group says so)."""
-    from courselab.lab.codedeploy import deployments
-    from courselab.lab.codedeploy.appspec import lambda_revision
-    from courselab.lab.codedeploy.traffic_shifting import config
-    from courselab.lab.events import schedules
-
-    application, group_name = policy.get("ApplicationName"), policy.get("DeploymentGroupName")
-    backend = codedeploy_backends[account_id][region]
-    try:
-        group = backend.get_deployment_group(application, group_name)
-        shift = config(str(group.deployment_config_name), account_id, region)
-    except Exception as error:  # noqa: BLE001 - moto's not-found kinds, or an unknown configuration
-        raise ResourceError(f"CodeDeployLambdaAliasUpdate: {getattr(error, 'message', error)}") from None
-    limit, speedup = response_url.timeout_s(), schedules.speedup()
-    needed = shift.duration_minutes * 60 / speedup
-    if needed > limit:
-        enough = min(schedules.MAX_SPEEDUP, math.ceil(2 * shift.duration_minutes * 60 / limit))
-        raise ResourceError(
-            f"CodeDeploy's {shift.name} takes {shift.duration_minutes} minutes ({needed:g} s at the lab's schedule "
-            f"speed-up {speedup:g}); the course lab waits at most {limit:g} s within one stack update "
-            f"({response_url.TIMEOUT_VARIABLE}). Lab only: call courselab.set_schedule_speedup({enough:g}) first."
-        )
-    hooks = {
-        event: str(policy[key])
-        for event, key in (
-            ("BeforeAllowTraffic", "BeforeAllowTrafficHook"),
-            ("AfterAllowTraffic", "AfterAllowTrafficHook"),
-        )
-        if policy.get(key)
-    }
-    revision = lambda_revision(
-        function, {"Name": function, "Alias": alias, "CurrentVersion": current, "TargetVersion": target}, hooks
-    )
-    try:
-        deployment_id = deployments.start(account_id, region, application, group_name, revision)
-    except deployments.DeploymentError as refused:
-        raise ResourceError(f"CodeDeploy refused the deployment: {refused.code}: {refused}") from None
-    status = deployments.wait(deployment_id, limit)
-    if status == "Succeeded":
-        return
-    table = deployments.current()
-    if status not in deployments.FINAL:
-        table.stop(deployment_id, True)
-        raise ResourceError(
-            f"CodeDeploy deployment {deployment_id} did not finish within the lab's {limit:g} s "
-            f"({response_url.TIMEOUT_VARIABLE}); it was stopped and rolled back"
-        )
-    run = table.run(deployment_id)
-    why = getattr(run.deployment, "courselab_error", {}) if run else {}
-    raise ResourceError(
-        f"CodeDeploy deployment {deployment_id} of alias {alias} (version {current} to {target}) is {status}: "
-        f"{why.get('code', '')}: {why.get('message', '')}"
-    )

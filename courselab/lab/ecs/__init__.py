@@ -6,6 +6,7 @@ extension adds AWS's service scheduler
 :mod:`~courselab.lab.ecs.runs` (the lab's records of its tasks), :mod:`~courselab.lab.ecs.tasks`
 (one task's lifecycle) and :mod:`~courselab.lab.ecs.containers` (its processes),
 :mod:`~courselab.lab.ecs.deployments` (desired count, rolling updates, circuit breaker),
+:mod:`~courselab.lab.ecs.deployment_alarms` (rollback on a CloudWatch alarm, bake time),
 :mod:`~courselab.lab.ecs.reconciler` (the periodic pass), :mod:`~courselab.lab.ecs.targets`
 (target group registration), :mod:`~courselab.lab.ecs.events` (EventBridge),
 :mod:`~courselab.lab.ecs.logs` (``awslogs``) and :mod:`~courselab.lab.ecs.patches` (what changes in
