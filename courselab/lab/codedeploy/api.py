@@ -36,46 +36,48 @@ def _result(value: dict[str, Any]) -> Any:
     return ActionResult(value)
 
 
-def create_deployment(self: Any) -> Any:
-    account, region = _ids(self)
+def _deployment_id(self: Any) -> str:
+    deployment_id = self._get_param("deploymentId")
+    if not deployment_id:
+        raise error("DeploymentIdRequiredException", "At least one deployment ID must be specified.")
+    return str(deployment_id)
+
+
+def _answer(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """``call``'s result; a :class:`DeploymentError` becomes the API's error of that name."""
     try:
-        deployment_id = deployments.start(
-            account,
-            region,
-            self._get_param("applicationName"),
-            self._get_param("deploymentGroupName"),
-            self._get_param("revision"),
-            self._get_param("deploymentConfigName"),
-            description=self._get_param("description"),
-            auto_rollback_configuration=self._get_param("autoRollbackConfiguration"),
-            override_alarm_configuration=self._get_param("overrideAlarmConfiguration"),
-        )
+        return call(*args, **kwargs)
     except DeploymentError as refused:
         raise error(refused.code, str(refused)) from None
+
+
+def create_deployment(self: Any) -> Any:
+    deployment_id = _answer(
+        deployments.start,
+        *_ids(self),
+        self._get_param("applicationName"),
+        self._get_param("deploymentGroupName"),
+        self._get_param("revision"),
+        self._get_param("deploymentConfigName"),
+        description=self._get_param("description"),
+        auto_rollback_configuration=self._get_param("autoRollbackConfiguration"),
+        override_alarm_configuration=self._get_param("overrideAlarmConfiguration"),
+    )
     return _result({"deploymentId": deployment_id})
 
 
 def put_lifecycle_event_hook_execution_status(self: Any) -> Any:
-    deployment_id = self._get_param("deploymentId")
-    if not deployment_id:
-        raise error("DeploymentIdRequiredException", "At least one deployment ID must be specified.")
-    try:
-        execution = deployments.current().put_hook_status(
-            deployment_id, self._get_param("lifecycleEventHookExecutionId"), self._get_param("status")
-        )
-    except DeploymentError as refused:
-        raise error(refused.code, str(refused)) from None
+    execution = _answer(
+        deployments.current().put_hook_status,
+        _deployment_id(self),
+        self._get_param("lifecycleEventHookExecutionId"),
+        self._get_param("status"),
+    )
     return _result({"lifecycleEventHookExecutionId": execution})
 
 
 def stop_deployment(self: Any) -> Any:
-    deployment_id = self._get_param("deploymentId")
-    if not deployment_id:
-        raise error("DeploymentIdRequiredException", "At least one deployment ID must be specified.")
-    try:
-        status, message = deployments.current().stop(deployment_id, self._get_param("autoRollbackEnabled"))
-    except DeploymentError as refused:
-        raise error(refused.code, str(refused)) from None
+    status, message = _answer(deployments.current().stop, _deployment_id(self), self._get_param("autoRollbackEnabled"))
     return _result({"status": status, "statusMessage": message})
 
 
@@ -166,9 +168,8 @@ def delete_deployment_config(self: Any) -> Any:
 # -- a Lambda deployment's target -----------------------------------------------------------------
 
 
-def _run(deployment_id: str) -> Run:
-    if not deployment_id:
-        raise error("DeploymentIdRequiredException", "At least one deployment ID must be specified.")
+def _run(self: Any) -> Run:
+    deployment_id = _deployment_id(self)
     run = deployments.current().run(deployment_id)
     if run is None:
         raise error("DeploymentDoesNotExistException", f"The deployment {deployment_id} does not exist")
@@ -215,7 +216,7 @@ def target_info(run: Run) -> dict[str, Any]:
 
 
 def list_deployment_targets(self: Any) -> Any:
-    run = _run(self._get_param("deploymentId"))
+    run = _run(self)
     return _result({"targetIds": [run.target_id()]})
 
 
@@ -230,12 +231,12 @@ def _target(run: Run, target_id: str) -> dict[str, Any]:
 
 
 def get_deployment_target(self: Any) -> Any:
-    run = _run(self._get_param("deploymentId"))
+    run = _run(self)
     return _result({"deploymentTarget": _target(run, self._get_param("targetId"))})
 
 
 def batch_get_deployment_targets(self: Any) -> Any:
-    run = _run(self._get_param("deploymentId"))
+    run = _run(self)
     return _result({"deploymentTargets": [_target(run, t) for t in self._get_param("targetIds") or []]})
 
 
