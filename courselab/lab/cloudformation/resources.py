@@ -149,7 +149,10 @@ class LambdaVersionResource(Resource):
 
 class LambdaAliasResource(Resource):
     """``AWS::Lambda::Alias``: ``Ref`` is the alias ARN (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html);
-    updated in place, through CodeDeploy when its ``UpdatePolicy`` says so."""
+    updated in place, through CodeDeploy when its ``UpdatePolicy`` says so; a new ``Name`` or
+    ``FunctionName`` replaces it."""
+
+    replaced_when_changed = ("Name", "FunctionName")
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -180,31 +183,33 @@ class LambdaAliasResource(Resource):
         account_id: str,
         region_name: str,
     ) -> Resource:
-        """In place; with the ``CodeDeployLambdaAliasUpdate`` update policy, CodeDeploy shifts the
-        traffic to the new version (:mod:`courselab.lab.codedeploy.alias_update`)."""
+        """With the ``CodeDeployLambdaAliasUpdate`` update policy, a new ``FunctionVersion`` is
+        reached by a CodeDeploy deployment (:mod:`courselab.lab.codedeploy.alias_update`) first."""
         from courselab.lab.codedeploy.alias_update import AliasUpdateFailed, deploy_alias
 
-        props = cloudformation_json["Properties"]
-        backend = lambda_backend(account_id, region_name)
-        function_name = backend.get_function(props["FunctionName"]).function_name
-        if (
-            props["Name"] != original_resource.attrs["name"]
-            or function_name != original_resource.attrs["function_name"]
-        ):
-            return super().update_from_cloudformation_json(
-                original_resource, new_resource_name, cloudformation_json, account_id, region_name
-            )
-        alias = backend.get_alias(props["Name"], function_name)
-        target = str(props["FunctionVersion"])
+        props = cloudformation_json.get("Properties") or {}
         policy = (cloudformation_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
-        if policy and str(alias.function_version) != target:
-            try:
-                deploy_alias(
-                    policy, function_name, props["Name"], str(alias.function_version), target, account_id, region_name
-                )
-            except AliasUpdateFailed as failed:
-                raise ResourceError(str(failed)) from None
-        alias.update(props.get("Description", ""), target, None)
+        if policy and not original_resource.needs_replacement(props):
+            name, function = original_resource.attrs["name"], original_resource.attrs["function_name"]
+            current = str(lambda_backend(account_id, region_name).get_alias(name, function).function_version)
+            target = str(props["FunctionVersion"])
+            if current != target:
+                try:
+                    deploy_alias(policy, function, name, current, target, account_id, region_name)
+                except AliasUpdateFailed as failed:
+                    raise ResourceError(str(failed)) from None
+        return super().update_from_cloudformation_json(
+            original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    @classmethod
+    def update_in_place(
+        cls, original_resource: Resource, props: dict[str, Any], account_id: str, region: str
+    ) -> Resource:
+        alias = lambda_backend(account_id, region).get_alias(
+            original_resource.attrs["name"], original_resource.attrs["function_name"]
+        )
+        alias.update(props.get("Description", ""), str(props["FunctionVersion"]), None)
         alias.routing_config = _routing(props)
         return original_resource
 
