@@ -7,7 +7,7 @@ the service scheduler's periodic pass; ``reset`` kills every task process and fo
 
 from __future__ import annotations
 
-from courselab.lab.ecs import deployment_alarms, runs
+from courselab.lab.ecs import blue_green, deployment_alarms, runs
 from courselab.lab.ecs.reconciler import Reconciler
 from courselab.lab.registry import LabContext
 
@@ -26,6 +26,7 @@ def reset() -> None:
     if _reconciler is not None:
         _reconciler.reset()
     deployment_alarms.forget()
+    blue_green.forget()
 
 
 def stop() -> None:
@@ -38,3 +39,4 @@ def stop() -> None:
     if table is not None:
         table.close()
     deployment_alarms.forget()
+    blue_green.forget()
