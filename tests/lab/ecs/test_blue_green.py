@@ -166,3 +166,27 @@ def test_linear_and_canary_schedules() -> None:
     canary = {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 10, "canaryBakeTimeInMinutes": 5}}
     assert [production_weight(canary, m) for m in (0, 4.9, 5)] == [10, 10, 100]
     assert production_weight({"strategy": "BLUE_GREEN"}, 0) == 100
+
+
+def test_linear_steps_and_a_hook_that_asks_to_be_called_again(alb, fast, deploy) -> None:
+    hook = deploy("shop-hook", "ecs_hook.py", Environment={"Variables": {"HOOK_STATUS": "WAIT_ONCE"}})
+    parts = shop(
+        alb,
+        strategy="LINEAR",
+        linearConfiguration={"stepPercent": 50.0, "stepBakeTimeInMinutes": 2},  # 1 s a step at speed-up 120
+        lifecycleHooks=[{"hookTargetArn": hook, "roleArn": "arn:aws:iam::123456789012:role/h",
+                         "lifecycleStages": ["PRE_SCALE_UP"]}],
+    )  # fmt: skip
+    boto3.client("ecs").update_service(cluster="shop", service="shop", taskDefinition=revision(2))
+    seen: list[int] = []
+
+    def done() -> bool:
+        weight = weights(parts["rule"]).get(parts["green"], 0)
+        if not seen or seen[-1] != weight:
+            seen.append(weight)
+        return settled_on("2")()
+
+    wait_until(done, timeout=40)
+    assert [w for w in seen if w] == [50, 100], seen
+    logs = boto3.client("logs").filter_log_events(logGroupName="/aws/lambda/shop-hook")["events"]
+    assert sum("lifecycle stage PRE_SCALE_UP" in e["message"] for e in logs) >= 2  # IN_PROGRESS, then again
