@@ -8,7 +8,8 @@ extension adds AWS's service scheduler
 :mod:`~courselab.lab.ecs.deployments` (desired count, rolling updates, circuit breaker),
 :mod:`~courselab.lab.ecs.deployment_alarms` (rollback on a CloudWatch alarm, bake time),
 :mod:`~courselab.lab.ecs.blue_green` and :mod:`~courselab.lab.ecs.target_groups` (the built-in
-blue/green, linear and canary strategies),
+blue/green, linear and canary strategies), :mod:`~courselab.lab.ecs.service_deployments` (the
+history ``ListServiceDeployments`` answers),
 :mod:`~courselab.lab.ecs.reconciler` (the periodic pass), :mod:`~courselab.lab.ecs.targets`
 (target group registration), :mod:`~courselab.lab.ecs.events` (EventBridge),
 :mod:`~courselab.lab.ecs.logs` (``awslogs``) and :mod:`~courselab.lab.ecs.patches` (what changes in

@@ -20,9 +20,9 @@ before ``CLEAN_UP`` moves all traffic back to blue and stops green.
 
 :func:`reconcile` is the service scheduler's pass for such a service (:mod:`.reconciler`); a
 service with one deployment is reconciled by the rolling rules (:mod:`.deployments`). Time is the
-lab's schedule clock (``courselab.set_schedule_speedup``). Lab differences: the stage a deployment
-is in shows in the service events (the lab's wording), not through ``DescribeServiceDeployments``,
-which the lab does not answer; pause hooks, ``earlySuccessCriteria`` and Service Connect are not
+lab's schedule clock (``courselab.set_schedule_speedup``). The stage shows in
+``DescribeServiceDeployments`` (:mod:`.service_deployments`) and in the service events (the lab's
+wording). Lab differences: pause hooks, ``earlySuccessCriteria`` and Service Connect are not
 read; a blue task that stops during the deployment is not replaced.
 """
 
@@ -97,6 +97,13 @@ def forget() -> None:
     with _lock:
         _shifts.clear()
     target_groups.forget()
+
+
+def stage_of(service: Any, deployment_id: str) -> str | None:
+    """The lifecycle stage of a blue/green deployment under way (None for any other)."""
+    with _lock:
+        shift = _shifts.get(service.arn)
+    return shift.stage if shift is not None and shift.green == deployment_id else None
 
 
 def reconcile(table: TaskRuns, backend: Any, service: Any, events: list[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ the service scheduler's periodic pass; ``reset`` kills every task process and fo
 
 from __future__ import annotations
 
-from courselab.lab.ecs import blue_green, deployment_alarms, runs
+from courselab.lab.ecs import blue_green, deployment_alarms, runs, service_deployments
 from courselab.lab.ecs.reconciler import Reconciler
 from courselab.lab.registry import LabContext
 
@@ -27,6 +27,7 @@ def reset() -> None:
         _reconciler.reset()
     deployment_alarms.forget()
     blue_green.forget()
+    service_deployments.forget()
 
 
 def stop() -> None:
@@ -40,3 +41,4 @@ def stop() -> None:
         table.close()
     deployment_alarms.forget()
     blue_green.forget()
+    service_deployments.forget()

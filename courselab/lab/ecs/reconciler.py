@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from courselab.lab.ecs import blue_green, deployments, events, logs, runs, tasks
+from courselab.lab.ecs import blue_green, deployments, events, logs, runs, service_deployments, tasks
 from courselab.lab.ecs.runs import TaskRuns
 from courselab.lab.scheduler import Job, Scheduler
 
@@ -58,6 +58,7 @@ class Reconciler:
                         try:
                             strategy = blue_green if blue_green.handles(service) else deployments
                             strategy.reconcile(self.table, backend, service, produced)
+                            service_deployments.observe(service)
                         except Exception:  # noqa: BLE001 - one broken service must not stop the others
                             log.exception("ECS scheduler: service %s failed", service.name)
         return produced

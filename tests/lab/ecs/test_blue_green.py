@@ -108,7 +108,20 @@ def settled_on(version: str) -> Callable[[], bool]:
 def test_blue_green_starts_green_beside_blue_then_moves_all_traffic(alb, fast) -> None:
     parts = shop(alb, strategy="BLUE_GREEN", bakeTimeInMinutes=1)
     boto3.client("ecs").update_service(cluster="shop", service="shop", taskDefinition=revision(2))
-    wait_until(lambda: weights(parts["rule"]).get(parts["green"]) == 100, timeout=30)
+    ecs = boto3.client("ecs")
+    stages = set()
+
+    def shifted() -> bool:
+        for brief in ecs.list_service_deployments(cluster="shop", service="shop")["serviceDeployments"]:
+            arn = brief["serviceDeploymentArn"]
+            stages.update(
+                d.get("lifecycleStage")
+                for d in ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"]
+            )
+        return weights(parts["rule"]).get(parts["green"]) == 100
+
+    wait_until(shifted, timeout=30)
+    assert {"SCALE_UP", "PRODUCTION_TRAFFIC_SHIFT"} & stages, stages
     assert versions(parts["url"]) == {"2"}  # all production traffic on green, blue still running (bake time)
     wait_until(settled_on("2"), timeout=30)
     messages = [e["message"] for e in service()["events"]]
@@ -119,6 +132,10 @@ def test_blue_green_starts_green_beside_blue_then_moves_all_traffic(alb, fast) -
     wait_until(settled_on("3"), timeout=40)
     assert weights(parts["rule"]) == {parts["green"]: 0, parts["blue"]: 100}
     assert versions(parts["url"]) == {"3"}
+    listed = ecs.list_service_deployments(cluster="shop", service="shop")["serviceDeployments"]
+    assert [d["status"] for d in listed] == ["SUCCESSFUL"] * 3
+    with pytest.raises(ecs.exceptions.UnsupportedFeatureException, match="course lab"):
+        ecs.stop_service_deployment(serviceDeploymentArn=listed[0]["serviceDeploymentArn"])
 
 
 def test_a_canary_sends_a_share_first_and_an_alarm_rolls_it_back(alb, fast) -> None:

@@ -58,6 +58,19 @@ def test_an_alarm_in_alarm_fails_the_new_deployment_and_rolls_back(network, spee
     assert any("deployment failed: alarm(s) web-5xx in ALARM state" in m for m in messages), messages
     assert any("rolling back to deployment" in m for m in messages), messages
 
+    ecs = boto3.client("ecs")
+    listed = ecs.list_service_deployments(cluster="demo", service="web")["serviceDeployments"]
+    assert [d["status"] for d in listed] == ["ROLLBACK_SUCCESSFUL", "SUCCESSFUL"]  # newest first
+    (rolled_back,) = ecs.describe_service_deployments(serviceDeploymentArns=[listed[0]["serviceDeploymentArn"]])[
+        "serviceDeployments"
+    ]
+    assert rolled_back["alarms"] == {"status": "TRIGGERED", "alarmNames": [name], "triggeredAlarmNames": [name]}
+    assert rolled_back["rollback"]["serviceRevisionArn"] == listed[1]["targetServiceRevisionArn"]
+    (revision,) = ecs.describe_service_revisions(serviceRevisionArns=[listed[1]["targetServiceRevisionArn"]])[
+        "serviceRevisions"
+    ]
+    assert revision["taskDefinition"].endswith(":1")
+
 
 def test_a_steady_deployment_bakes_before_it_is_completed(network, speedup) -> None:
     courselab.set_schedule_speedup(20)  # bake time 3 x 20 s = 60 s: 3 s
