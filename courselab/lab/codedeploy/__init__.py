@@ -18,11 +18,12 @@ Stock moto stores CodeDeploy applications, deployment groups and deployments; a 
   automatic rollback the alias returns to the old version by a ``codeDeployRollback`` deployment,
   linked both ways in ``rollbackInfo``;
 * ``GetDeployment``, ``ListDeployments``, ``ListDeploymentTargets`` and ``GetDeploymentTarget``
-  answer what happened (:mod:`.api`; :mod:`.patches` says what changes in moto).
+  answer what happened (:mod:`.api`; :mod:`.patches` says what changes in moto); each state change
+  goes to EventBridge and to the deployment group's SNS triggers (:mod:`.notifications`).
 
 The clock is the lab's schedule clock: ``courselab.set_schedule_speedup(600)`` makes the five
 minutes of ``Canary10Percent5Minutes`` half a second. Where the lab differs from AWS: deployments
 to EC2/on-premises instances and ECS blue/green deployments through CodeDeploy fail at once with a
-sentence saying the lab does not run them; no SNS triggers are sent; the alarms are read as the
-lab's CloudWatch holds them, at most :data:`.deployments.TICK_S` apart.
+sentence saying the lab does not run them; the alarms are read as the lab's CloudWatch holds them,
+at most :data:`.deployments.TICK_S` apart.
 """

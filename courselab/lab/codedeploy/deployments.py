@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from courselab.lab.codedeploy import alarms, lambda_alias
+from courselab.lab.codedeploy import alarms, lambda_alias, notifications
 from courselab.lab.codedeploy.appspec import LAMBDA_HOOKS, InvalidRevision, LambdaSpec, parse_lambda, text_of
 from courselab.lab.codedeploy.lambda_alias import TargetError
 from courselab.lab.codedeploy.traffic_shifting import DeploymentConfig, config
@@ -273,6 +273,7 @@ class Deployments:
         run.step = 1
         run.weights.append((clock(), 0.0))
         _overview(run)
+        notifications.announce(deployment, run.account_id, run.region)
         return True
 
     def _watch_alarms(self, run: Run) -> bool:
@@ -339,10 +340,11 @@ class Deployments:
 
     # -- the end ---------------------------------------------------------------------------------
 
-    def _finish(self, run: Run, status: str) -> None:
+    def _finish(self, run: Run, status: str, rolled_back: bool = False) -> None:
         run.deployment.status = status
         run.deployment.complete_time = _utc(time.time())
         _overview(run)
+        notifications.announce(run.deployment, run.account_id, run.region, rolled_back)
 
     def _end(self, run: Run, status: str, code: str, message: str, rollback: bool) -> None:
         """Stop or fail the deployment with AWS's error information; roll the alias back if asked."""
@@ -352,8 +354,9 @@ class Deployments:
                 event.status = "Failed" if event is run.events[run.step] else "Skipped"
                 event.end = now
         run.deployment.courselab_error = {"code": code, "message": message}
-        self._finish(run, status)
-        if rollback and run.spec is not None:
+        rollback = rollback and run.spec is not None
+        self._finish(run, status, rollback)
+        if rollback:
             self._roll_back(run)
 
     def _roll_back(self, run: Run) -> None:
@@ -403,6 +406,7 @@ class Deployments:
         rollback.complete_time = rollback.start_time
         self._runs[rollback_id] = done
         _overview(done)
+        notifications.announce(rollback, run.account_id, run.region)
 
 
 def _reversed(spec: LambdaSpec) -> LambdaSpec:

@@ -304,3 +304,40 @@ def test_the_group_shows_its_alarm_configuration(fast: courselab.Lab) -> None:
     group(alarms=["a1", "a2"])
     shown = boto3.client("codedeploy").get_deployment_group(applicationName=APP, deploymentGroupName=GROUP)
     assert shown["deploymentGroupInfo"]["alarmConfiguration"]["alarms"] == [{"name": "a1"}, {"name": "a2"}]
+
+
+def test_state_changes_reach_eventbridge_and_the_groups_sns_trigger(two_versions: None) -> None:
+    sqs, sns, events = boto3.client("sqs"), boto3.client("sns"), boto3.client("events")
+    queue = sqs.create_queue(QueueName="deployments")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="deployments")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    events.put_rule(Name="codedeploy", EventPattern=json.dumps({"source": ["aws.codedeploy"]}))
+    events.put_targets(Rule="codedeploy", Targets=[{"Id": "q", "Arn": queue_arn}])
+    boto3.client("codedeploy").create_application(applicationName=APP, computePlatform="Lambda")
+    boto3.client("codedeploy").create_deployment_group(
+        applicationName=APP,
+        deploymentGroupName=GROUP,
+        serviceRoleArn="arn:aws:iam::123456789012:role/codedeploy",
+        deploymentConfigName="CodeDeployDefault.LambdaAllAtOnce",
+        triggerConfigurations=[
+            {"triggerName": "done", "triggerTargetArn": topic, "triggerEvents": ["DeploymentSuccess"]}
+        ],
+    )
+    deployment_id = deploy_revision()
+    assert ended(deployment_id)["status"] == "Succeeded"
+
+    def received() -> list[dict[str, Any]]:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+    bodies: list[dict[str, Any]] = []
+    wait_until(lambda: bodies.extend(received()) or len(bodies) >= 3, timeout=10)
+    states = [
+        b["detail"]["state"]
+        for b in bodies
+        if b.get("detail-type") == "CodeDeploy Deployment State-change Notification"
+    ]
+    assert sorted(states) == ["START", "SUCCESS"], bodies
+    (trigger,) = [b for b in bodies if b.get("eventTriggerName") == "done"]
+    assert trigger["deploymentId"] == deployment_id and trigger["status"] == "Succeeded"
