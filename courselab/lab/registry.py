@@ -172,8 +172,17 @@ EXTENSIONS: tuple[Extension, ...] = (
         FIRST_REQUEST,
         "the SAM transform, every resource type SAM generates, rollback with reasons; no silent skips",
         patches=f"{_L}.cloudformation.patches",
-        requires=("awslambda", "cloudformation-responses", "stepfunctions"),
+        requires=("awslambda", "cloudformation-responses", "stepfunctions", "codedeploy"),
         services=("cloudformation",),
+    ),
+    Extension(
+        "codedeploy",
+        FIRST_REQUEST,
+        "Lambda deployments shift alias weights on schedule, run hooks, stop on alarms and roll back",
+        patches=f"{_L}.codedeploy.patches",
+        provider=f"{_L}.codedeploy.provider",
+        requires=("awslambda", "events"),
+        services=("codedeploy",),
     ),
     Extension(
         "cloudcontrol",

@@ -158,6 +158,7 @@ FIRST_CALLS = {
     "states": ("stepfunctions", "list_state_machines"),
     "cognito-idp": ("cognito-idp", "list_user_pools", {"MaxResults": 1}),
     "pipes": ("pipes", "list_pipes"),
+    "codedeploy": ("codedeploy", "list_applications"),
 }
 for row in registry.EXTENSIONS:
     for service in row.services:

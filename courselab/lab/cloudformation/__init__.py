@@ -36,7 +36,8 @@ answer at ``host.docker.internal``. While the lab runs, moto's CloudFormation in
 :mod:`.patches` declares every change. The lab's models do not subclass moto's
 ``CloudFormationModel``, so stopping the lab leaves moto's model map stock. Where the lab differs
 from AWS: every stack operation is synchronous (the call returns at the final state); waits are
-capped by the lab's limit; policies and authorizers are stored, not enforced; no CodeDeploy
-deployment shifts traffic on ``UpdateStack`` (see :mod:`courselab.lab.codedeploy.traffic_shifting`)
-and alarms are never evaluated. Importing this package imports no moto.
+capped by the lab's limit; policies and authorizers are stored, not enforced. An alias update
+with SAM's ``CodeDeployLambdaAliasUpdate`` policy is a real CodeDeploy deployment
+(:mod:`courselab.lab.codedeploy.alias_update`), waited for within the same limit. Importing this
+package imports no moto.
 """

@@ -148,7 +148,11 @@ class LambdaVersionResource(Resource):
 
 
 class LambdaAliasResource(Resource):
-    """``AWS::Lambda::Alias``: ``Ref`` is the alias ARN (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html)."""
+    """``AWS::Lambda::Alias``: ``Ref`` is the alias ARN (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html);
+    updated in place, through CodeDeploy when its ``UpdatePolicy`` says so; a new ``Name`` or
+    ``FunctionName`` replaces it."""
+
+    replaced_when_changed = ("Name", "FunctionName")
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -165,22 +169,63 @@ class LambdaAliasResource(Resource):
         props = cloudformation_json["Properties"]
         backend = lambda_backend(account_id, region_name)
         function_name = backend.get_function(props["FunctionName"]).function_name
-        weights = (props.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or []
-        routing = (
-            {"AdditionalVersionWeights": {w["FunctionVersion"]: float(w["FunctionWeight"]) for w in weights}}
-            if weights
-            else None
-        )
         alias = backend.create_alias(
-            props["Name"], function_name, str(props["FunctionVersion"]), props.get("Description", ""), routing
+            props["Name"], function_name, str(props["FunctionVersion"]), props.get("Description", ""), _routing(props)
         )
         return cls(alias.arn, account_id, region_name, function_name=function_name, name=props["Name"])
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Resource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Resource:
+        """With the ``CodeDeployLambdaAliasUpdate`` update policy, a new ``FunctionVersion`` is
+        reached by a CodeDeploy deployment (:mod:`courselab.lab.codedeploy.alias_update`) first."""
+        from courselab.lab.codedeploy.alias_update import AliasUpdateFailed, deploy_alias
+
+        props = cloudformation_json.get("Properties") or {}
+        policy = (cloudformation_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
+        if policy and not original_resource.needs_replacement(props):
+            name, function = original_resource.attrs["name"], original_resource.attrs["function_name"]
+            current = str(lambda_backend(account_id, region_name).get_alias(name, function).function_version)
+            target = str(props["FunctionVersion"])
+            if current != target:
+                try:
+                    deploy_alias(policy, function, name, current, target, account_id, region_name)
+                except AliasUpdateFailed as failed:
+                    raise ResourceError(str(failed)) from None
+        return super().update_from_cloudformation_json(
+            original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    @classmethod
+    def update_in_place(
+        cls, original_resource: Resource, props: dict[str, Any], account_id: str, region: str
+    ) -> Resource:
+        alias = lambda_backend(account_id, region).get_alias(
+            original_resource.attrs["name"], original_resource.attrs["function_name"]
+        )
+        alias.update(props.get("Description", ""), str(props["FunctionVersion"]), None)
+        alias.routing_config = _routing(props)
+        return original_resource
 
     def delete(self, account_id: str, region: str) -> None:
         try:
             lambda_backend(account_id, region).delete_alias(self.attrs["name"], self.attrs["function_name"])
         except Exception:  # noqa: BLE001 - deleting the function deleted its aliases already
             pass
+
+
+def _routing(props: dict[str, Any]) -> dict[str, Any] | None:
+    """An alias's ``RoutingConfig`` as moto keeps it: ``{"AdditionalVersionWeights": {version: weight}}``."""
+    weights = (props.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or []
+    if not weights:
+        return None
+    return {"AdditionalVersionWeights": {w["FunctionVersion"]: float(w["FunctionWeight"]) for w in weights}}
 
 
 class BucketWithNotifications(Resource):

@@ -1,13 +1,21 @@
-"""The resource types of a SAM gradual deployment: CodeDeploy's application and group, the alarms.
+"""The resource types of a SAM gradual deployment: CodeDeploy's application and group, the alarms,
+and the alias update CodeDeploy carries out.
 
 A function with ``DeploymentPreference`` makes SAM generate an ``AWS::CodeDeploy::Application``
 (``ServerlessDeploymentApplication``), an ``AWS::CodeDeploy::DeploymentGroup`` per function and,
-usually, ``AWS::CloudWatch::Alarm`` resources that roll a deployment back
-(https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/automating-updates-to-serverless-apps.html).
-Stock moto's CloudFormation has none of the three. The lab stores them in moto's CodeDeploy and
-CloudWatch backends; alarms are never evaluated, and no deployment shifts traffic (see
-:mod:`courselab.lab.codedeploy.traffic_shifting`). See :mod:`.resources` for how these types reach
-moto's parser.
+usually, ``AWS::CloudWatch::Alarm`` resources that roll a deployment back; its alias gets the
+``CodeDeployLambdaAliasUpdate`` update policy
+(https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/automating-updates-to-serverless-apps.html,
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatepolicy.html).
+Stock moto's CloudFormation has none of the three types and ignores the policy. The lab stores them
+in moto's CodeDeploy and CloudWatch backends, and an update that moves the alias to a new version
+is a CodeDeploy deployment (:mod:`courselab.lab.codedeploy.alias_update`): the update waits for
+it, and fails, rolling the stack back, when it is stopped or fails. The alarms'
+state is whatever CloudWatch holds. See :mod:`.resources` for how these types reach moto's parser.
+
+Lab difference: the update waits at most the lab's limit (``COURSELAB_CFN_TIMEOUT``, 30 s) of wall
+clock, not the hours AWS allows; a configuration that cannot finish within it at the lab's schedule
+speed-up is refused before it starts, saying which speed-up would do.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ deployment). :func:`reconcile`, one pass over one service, does what AWS's sched
   (:func:`circuit_breaker_threshold`), the deployment FAILS and, with ``rollback``, the last
   COMPLETED deployment becomes PRIMARY again
   (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+* **Deployment alarms** (``deploymentConfiguration.alarms``): a watched CloudWatch alarm in
+  ``ALARM`` fails the deployment the same way, and a steady deployment bakes before it is
+  COMPLETED (:mod:`.deployment_alarms`).
 * **Service events**: "has started 1 tasks", "has stopped 1 running tasks", "deployment completed",
   "has reached a steady state", as ``describe_services`` lists them (newest first, at most 100).
 
@@ -32,7 +35,7 @@ import random
 import uuid
 from typing import Any
 
-from courselab.lab.ecs import targets
+from courselab.lab.ecs import deployment_alarms, targets
 from courselab.lab.ecs.events import deployment_event, now, steady_state_event, task_event
 from courselab.lab.ecs.runs import TaskRun, TaskRuns, service_key
 from courselab.lab.ecs.tasks import begin_stop, new_task_run
@@ -121,6 +124,7 @@ def reconcile(table: TaskRuns, backend: Any, service: Any, events: list[dict[str
         _count(service, runs)
         return
     config = deployment_config(service)
+    watch_alarms(backend, service, events)
     desired = int(service.desired_count or 0)
     primary = service.deployments[0]
     lower, upper = deployment_limits(desired, int(config["minimumHealthyPercent"]), int(config["maximumPercent"]))
@@ -171,7 +175,8 @@ def reconcile(table: TaskRuns, backend: Any, service: Any, events: list[dict[str
     # Completion of the rollout.
     running_new = sum(1 for r in new if targets.healthy(r))
     old_left = [r for r in table.of_service(backend, key) if r.deployment_id != primary["id"] and r.status != "STOPPED"]
-    if primary["rolloutState"] == "IN_PROGRESS" and running_new >= desired and not old_left:
+    steady = primary["rolloutState"] == "IN_PROGRESS" and running_new >= desired and not old_left
+    if steady and not deployment_alarms.baking(backend, service, primary):
         primary["rolloutState"] = "COMPLETED"
         primary["rolloutStateReason"] = f"ECS deployment {primary['id']} completed."
         primary["updatedAt"] = now()
@@ -185,6 +190,17 @@ def reconcile(table: TaskRuns, backend: Any, service: Any, events: list[dict[str
     elif primary["rolloutState"] == "FAILED" and not [r for r in old_left if r.status != "STOPPED"]:
         service.deployments = [d for d in service.deployments if d is primary or d["rolloutState"] != "FAILED"]
     _count(service, runs)
+
+
+def watch_alarms(backend: Any, service: Any, events: list[dict[str, Any]]) -> None:
+    """Fail (and maybe roll back) the PRIMARY deployment if one of its deployment alarms is in ALARM."""
+    primary = service.deployments[0]
+    firing = deployment_alarms.firing(backend, service, primary)
+    if firing:
+        _, rollback = deployment_alarms.settings(service)
+        why = f"alarm(s) {', '.join(firing)} in ALARM state"
+        back = fail_deployment(backend, service, primary, "ECS deployment alarms", why, rollback, events)
+        deployment_alarms.rolled_back_to(back)
 
 
 def _count(service: Any, runs: list[TaskRun]) -> None:
@@ -217,26 +233,41 @@ def task_failed(run: TaskRun, events: list[dict[str, Any]]) -> None:
         return
     if deployment["failedTasks"] < threshold:
         return
-    deployment["rolloutState"] = "FAILED"
-    deployment["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
-    service_event(service, f"(deployment {deployment['id']}) deployment failed: tasks failed to start.")
-    events.append(
-        deployment_event(
-            run.backend, service, deployment, "SERVICE_DEPLOYMENT_FAILED", deployment["rolloutStateReason"]
-        )
+    fail_deployment(
+        run.backend,
+        service,
+        deployment,
+        "ECS deployment circuit breaker",
+        "tasks failed to start",
+        bool(breaker.get("rollback")),
+        events,
     )
-    if not breaker.get("rollback"):
-        return
+
+
+def fail_deployment(
+    backend: Any, service: Any, deployment: dict[str, Any], source: str, why: str, rollback: bool, events: list[Any]
+) -> dict[str, Any] | None:
+    """Mark ``deployment`` FAILED (``source``: the circuit breaker or the deployment alarms); with
+    ``rollback``, make the last COMPLETED deployment PRIMARY again and return it."""
+    deployment["rolloutState"] = "FAILED"
+    deployment["rolloutStateReason"] = f"{source}: {why}."
+    deployment["updatedAt"] = now()
+    service_event(service, f"(deployment {deployment['id']}) deployment failed: {why}.")
+    events.append(
+        deployment_event(backend, service, deployment, "SERVICE_DEPLOYMENT_FAILED", deployment["rolloutStateReason"])
+    )
+    if not rollback:
+        return None
     previous = next((d for d in service.deployments[1:] if d["rolloutState"] == "COMPLETED"), None)
     if previous is None:
-        service_event(service, "deployment circuit breaker found no COMPLETED deployment to roll back to.")
-        return
+        service_event(service, f"{source.removeprefix('ECS ')} found no COMPLETED deployment to roll back to.")
+        return None
     deployment["status"] = "ACTIVE"
     previous.update(
         {
             "status": "PRIMARY",
             "rolloutState": "IN_PROGRESS",
-            "rolloutStateReason": f"ECS deployment circuit breaker: rolling back to deploymentId {previous['id']}.",
+            "rolloutStateReason": f"{source}: rolling back to deploymentId {previous['id']}.",
             "updatedAt": now(),
         }
     )
@@ -244,7 +275,6 @@ def task_failed(run: TaskRun, events: list[dict[str, Any]]) -> None:
     service.task_definition = previous["taskDefinition"]
     service_event(service, f"rolling back to deployment {previous['id']}.")
     events.append(
-        deployment_event(
-            run.backend, service, previous, "SERVICE_DEPLOYMENT_IN_PROGRESS", previous["rolloutStateReason"]
-        )
+        deployment_event(backend, service, previous, "SERVICE_DEPLOYMENT_IN_PROGRESS", previous["rolloutStateReason"])
     )
+    return previous

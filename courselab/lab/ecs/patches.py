@@ -16,6 +16,9 @@ to the lab:
 * placement (``_calculate_task_resource_requirements``): a ``hostPort`` of 0 is dynamic and reserves
   no port (moto reserved port "0"), and a container without ``memory``/``memoryReservation`` takes
   its share of task-level memory (moto failed);
+* ``ListServiceDeployments``, ``DescribeServiceDeployments``, ``DescribeServiceRevisions`` (moto has
+  none) answer from :mod:`.service_deployments`; ``StopServiceDeployment`` and
+  ``ContinueServiceDeployment`` are refused with a sentence;
 * EC2's ``NetworkInterface`` gets the ``private_dns_name`` moto's ``awsvpc`` tasks read and its
   network interfaces lack (``ip-10-0-1-23.ec2.internal`` unless set).
 """
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from courselab.lab.ecs import deployments, events, runs, tasks
+from courselab.lab.ecs import deployments, events, runs, service_deployments, tasks
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
@@ -147,3 +150,8 @@ patches.add(
     "moto.ec2.models.elastic_network_interfaces:NetworkInterface.private_dns_name",
     property(_get_private_dns_name, _set_private_dns_name),
 )
+
+for _action in service_deployments.ACTIONS:  # the history of deployments (moto has none)
+    patches.add(f"moto.ecs.responses:EC2ContainerServiceResponse.{_action.__name__}", _action)
+for _name in ("stop_service_deployment", "continue_service_deployment"):
+    patches.add(f"moto.ecs.responses:EC2ContainerServiceResponse.{_name}", service_deployments.refuse)

@@ -7,7 +7,7 @@ the service scheduler's periodic pass; ``reset`` kills every task process and fo
 
 from __future__ import annotations
 
-from courselab.lab.ecs import runs
+from courselab.lab.ecs import blue_green, deployment_alarms, runs, service_deployments
 from courselab.lab.ecs.reconciler import Reconciler
 from courselab.lab.registry import LabContext
 
@@ -25,6 +25,9 @@ def start(context: LabContext) -> None:
 def reset() -> None:
     if _reconciler is not None:
         _reconciler.reset()
+    deployment_alarms.forget()
+    blue_green.forget()
+    service_deployments.forget()
 
 
 def stop() -> None:
@@ -36,3 +39,6 @@ def stop() -> None:
     runs.use(None)
     if table is not None:
         table.close()
+    deployment_alarms.forget()
+    blue_green.forget()
+    service_deployments.forget()

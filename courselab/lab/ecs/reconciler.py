@@ -3,7 +3,8 @@
 A pass, under :data:`courselab.lab.ecs.runs.lock`, first moves every task along its lifecycle
 (:func:`courselab.lab.ecs.tasks.advance`, counting a task that stopped by itself towards its
 deployment's circuit breaker) and copies its output to CloudWatch Logs, then reconciles every
-service of every account and Region (:func:`courselab.lab.ecs.deployments.reconcile`). The events
+service of every account and Region (:func:`courselab.lab.ecs.deployments.reconcile`, or
+:func:`courselab.lab.ecs.blue_green.reconcile` for the built-in blue/green strategies). The events
 the pass produced go to EventBridge after the lock is released. The pass is a periodic job on the
 lab's scheduler: runs never overlap, and an exception is logged without stopping the clock.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from courselab.lab.ecs import deployments, events, logs, runs, tasks
+from courselab.lab.ecs import blue_green, deployments, events, logs, runs, service_deployments, tasks
 from courselab.lab.ecs.runs import TaskRuns
 from courselab.lab.scheduler import Job, Scheduler
 
@@ -55,7 +56,9 @@ class Reconciler:
                         if getattr(service, "_courselab_retired", False):
                             continue
                         try:
-                            deployments.reconcile(self.table, backend, service, produced)
+                            strategy = blue_green if blue_green.handles(service) else deployments
+                            strategy.reconcile(self.table, backend, service, produced)
+                            service_deployments.observe(service)
                         except Exception:  # noqa: BLE001 - one broken service must not stop the others
                             log.exception("ECS scheduler: service %s failed", service.name)
         return produced

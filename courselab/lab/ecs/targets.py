@@ -22,6 +22,7 @@ import logging
 import time
 
 from courselab.lab import network
+from courselab.lab.ecs import target_groups
 from courselab.lab.ecs.runs import TaskRun
 from courselab.lab.elbv2 import health
 
@@ -40,7 +41,7 @@ def register(run: TaskRun) -> None:
         return
     elbv2 = elbv2_backends[run.backend.account_id][run.backend.region_name]
     for lb in service.load_balancers:
-        tg_arn = lb.get("targetGroupArn")
+        tg_arn = target_groups.for_task(service, run.deployment_id, lb) if lb.get("targetGroupArn") else None
         container = next((c for c in run.containers if c.name == lb.get("containerName")), None)
         if not tg_arn or container is None:
             continue
