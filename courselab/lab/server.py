@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from courselab.lab import registry, safety, scheduler
+from courselab.lab.gaps import Gaps
 
 DEFAULT_REGION = "us-east-1"
 _SIGNED_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
@@ -213,7 +214,7 @@ class _Chain:
     """
 
     def __init__(self, moto_app: Any, region: str) -> None:
-        self.moto_app = moto_app
+        self.moto_app = Gaps(moto_app)  # what moto cannot answer gets AWS's error shape
         self.region = region
         self.app: Any = None
 
