@@ -234,6 +234,13 @@ EXTENSIONS: tuple[Extension, ...] = (
         services=("ecs",),
     ),
     Extension(
+        "eks",
+        FIRST_REQUEST,
+        "CreateCluster keeps the Auto Mode settings (computeConfig, storageConfig, elasticLoadBalancing)",
+        patches=f"{_L}.eks.patches",
+        services=("eks",),
+    ),
+    Extension(
         "cognitoidp",
         FIRST_REQUEST,
         "ID tokens carry the user's attributes (email, name ...) as Cognito's do",

@@ -157,6 +157,7 @@ FIRST_CALLS = {
     "ec2": ("ec2", "describe_regions"),
     "states": ("stepfunctions", "list_state_machines"),
     "cognito-idp": ("cognito-idp", "list_user_pools", {"MaxResults": 1}),
+    "eks": ("eks", "list_clusters"),
     "pipes": ("pipes", "list_pipes"),
     "codedeploy": ("codedeploy", "list_applications"),
 }
