@@ -52,11 +52,10 @@ def fill(fieldset: Locator, q: dict[str, Any], answer: Any) -> None:
     """Answer with the mouse (clicks) and typing."""
     kind = q["type"]
     if kind == "single":
-        fieldset.locator("input[type=radio]").nth(answer).check()
+        fieldset.locator(f'input[type=radio][value="{answer}"]').check()
     elif kind == "multiple":
-        boxes = fieldset.locator("input[type=checkbox]")
-        for i in range(boxes.count()):
-            boxes.nth(i).set_checked(i in answer)
+        for i in range(len(q["options"])):
+            fieldset.locator(f'input[type=checkbox][value="{i}"]').set_checked(i in answer)
     elif kind == "truefalse":
         fieldset.locator("input[type=radio]").nth(0 if answer else 1).check()
     elif kind == "numeric":
@@ -114,14 +113,19 @@ def answer_by_keyboard(page: Page, q: dict[str, Any], sel: str) -> None:
         for _ in range(index):
             page.keyboard.press("ArrowDown")
 
+    def shown(kind_of_input: str) -> list[int]:
+        """The options' bank indexes in the order the page shows them (shuffled by the question id)."""
+        values = page.locator(f"{sel} input[type={kind_of_input}]").evaluate_all("els => els.map(e => e.value)")
+        return [int(v) for v in values]
+
     if kind == "single":
-        pick_radio(sel, right)
+        pick_radio(sel, shown("radio").index(right))
     elif kind == "truefalse":
         pick_radio(sel, 0 if right else 1)
     elif kind == "multiple":
-        for i in range(len(q["options"])):
+        for index in shown("checkbox"):
             tab_to(page, f"{sel} input[type=checkbox]")
-            if i in right:
+            if index in right:
                 page.keyboard.press("Space")
     elif kind == "numeric":
         tab_to(page, f"{sel} input.quiz-number")

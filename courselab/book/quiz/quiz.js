@@ -155,8 +155,10 @@
       return el("div", { className: "quiz-choice" }, [input, label]);
     }
     if (q.type === "single" || q.type === "multiple") {
-      q.options.forEach(function (o, i) {
-        body.appendChild(choice(q.type === "single" ? "radio" : "checkbox", prefix, i, o.text, i));
+      /* Shown in an order of their own (fixed by the question's id), so the right answer's place in
+       * the bank gives nothing away; each input's value stays the option's index in the bank. */
+      seededShuffle(q.options.map(function (o, i) { return i; }), "options|" + q.id).forEach(function (i) {
+        body.appendChild(choice(q.type === "single" ? "radio" : "checkbox", prefix, i, q.options[i].text, i));
       });
     } else if (q.type === "truefalse") {
       body.appendChild(choice("radio", prefix, "true", "True", "t"));

@@ -10,6 +10,7 @@ The browser does the same in ``quiz.js`` (the static site has no kernel); keep t
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,18 @@ def check(question: Question, answer: Any) -> Verdict:
         )
         return Verdict(all(n.right for n in notes), notes, explanation)
     raise ValueError(f"question {question.get('id')!r}: unknown type {kind!r}")
+
+
+def display_order(question: Question) -> list[int]:
+    """The order a choice question's options are shown in: shuffled, fixed by the question's id.
+
+    Banks tend to list the right answer first; shown in the bank's order, its place would give it
+    away. Answers are still the options' indexes in the bank.
+    """
+
+    order = list(range(len(question.get("options", []))))
+    random.Random(f"options|{question['id']}").shuffle(order)
+    return order
 
 
 def correct_answer(question: Question) -> Any:

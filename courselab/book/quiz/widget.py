@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from courselab.book.quiz.bank import Question
-from courselab.book.quiz.scoring import IncompleteAnswer, Verdict
+from courselab.book.quiz.scoring import IncompleteAnswer, Verdict, display_order
 
 Checker = Callable[[str, Any], Verdict]
 """``(question_id, answer) -> Verdict``; raises IncompleteAnswer; records the attempt."""
@@ -100,7 +100,7 @@ class QuestionWidget(widgets.VBox):
         if q["type"] == "single":
             radios = make(
                 widgets.RadioButtons,
-                options=[(o["text"], i) for i, o in enumerate(q["options"])],
+                options=[(q["options"][i]["text"], i) for i in display_order(q)],
                 value=None,
                 layout=widgets.Layout(width="auto"),
             )
@@ -111,8 +111,10 @@ class QuestionWidget(widgets.VBox):
             self._inputs = [radios]
             return radios
         if q["type"] == "multiple":
+            self._order = display_order(q)
             self._inputs = [
-                make(widgets.Checkbox, value=False, description=o["text"], indent=False) for o in q["options"]
+                make(widgets.Checkbox, value=False, description=q["options"][i]["text"], indent=False)
+                for i in self._order
             ]
             return make(widgets.VBox, children=self._inputs)
         if q["type"] == "numeric":
@@ -137,7 +139,7 @@ class QuestionWidget(widgets.VBox):
         if kind in ("single", "truefalse", "numeric"):
             return self._inputs[0].value
         if kind == "multiple":
-            return [i for i, box in enumerate(self._inputs) if box.value]
+            return sorted(i for i, box in zip(self._order, self._inputs, strict=True) if box.value)
         return [toggles.value for toggles in self._inputs]
 
     def check(self) -> Verdict | None:
