@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from courselab.lab.ecr.pulls import PullError, PulledImage, pull
+from courselab.lab.ecr.pulls import PulledImage, PullError, pull
 
 #: The lab machine's folders an image built for the course gets, read-only, where it has none.
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")

@@ -4,8 +4,9 @@ A :class:`TaskRun` wraps moto's ``Task`` (of a service, or a standalone task fro
 whose ``service_key`` is empty) with what the lab knows besides: one :class:`ContainerRun` per
 container (its definition with any ``RunTask`` override applied, its moto ``Container``, what its
 image runs, its process and health check, its port bindings, its output file), the deployment it
-belongs to, its private IP or container instance, and the targets it registered. :class:`TaskRuns` is the running lab's table of them, with the scratch folder the
-containers' output goes to; :data:`lock` guards every run and the moto ECS services the service
+belongs to, its private IP or container instance, and the targets it registered.
+:class:`TaskRuns` is the running lab's table of them, with the scratch folder the containers'
+output and root folders go to; :data:`lock` guards every run and the moto ECS services the service
 scheduler changes. Every other module of the ECS extension builds on these records; this one
 imports none of them (and no moto).
 """
