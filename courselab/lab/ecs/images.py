@@ -38,6 +38,8 @@ from courselab.lab.ecr.pulls import PulledImage, PullError, pull
 
 #: The lab machine's folders an image built for the course gets, read-only, where it has none.
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
+#: Files of the machine's ``/etc`` a container gets read-only where its image has none.
+ETC_FILES = ("/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/ssl")
 #: The PATH a container gets when its image sets none (Docker's default).
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _PYTHON_NAMES = ("python", "python3", f"python3.{sys.version_info.minor}")
@@ -59,6 +61,8 @@ class Launch:
     #: The image has an operating system of its own (its layers hold ``/usr``).
     own_os: bool = False
     exposed: list[int] = field(default_factory=list)
+    #: Which of :data:`SYSTEM_FOLDERS` and :data:`ETC_FILES` the image itself holds.
+    provided: frozenset[str] = frozenset()
 
 
 def with_override(definition: dict[str, Any], override: dict[str, Any] | None) -> dict[str, Any]:
@@ -147,7 +151,10 @@ def merge(definition: dict[str, Any], pulled: PulledImage, root: Path) -> Launch
         )
     own_os = (root / "usr").is_dir()
     argv[0] = executable(argv[0], env["PATH"], root, own_os)
-    return Launch(argv, env, workdir, root, pulled.digest, own_os, exposed)
+    provided = frozenset(
+        p for p in SYSTEM_FOLDERS + ETC_FILES if (root / p.lstrip("/")).exists() or (root / p.lstrip("/")).is_symlink()
+    )
+    return Launch(argv, env, workdir, root, pulled.digest, own_os, exposed, provided)
 
 
 def executable(name: str, path: str, root: Path, own_os: bool) -> str:

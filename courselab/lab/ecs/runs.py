@@ -63,7 +63,9 @@ class ContainerRun:
         return self.process is not None
 
     def exit_code(self) -> int | None:
-        return None if self.process is None else self.process.poll()
+        """The container's exit code once it exited; killed by a signal N, 128 + N (as Docker reports it)."""
+        code = None if self.process is None else self.process.poll()
+        return code if code is None or code >= 0 else 128 - code
 
     def terminate(self) -> None:
         """SIGTERM to the container's process group, as ``docker stop`` begins."""

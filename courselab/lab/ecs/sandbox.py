@@ -30,10 +30,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from courselab.lab.ecs.images import SYSTEM_FOLDERS, ContainerError, Launch
-
-#: Files of the machine's ``/etc`` a container gets read-only where its image has none.
-_ETC = ("/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/ssl")
+from courselab.lab.ecs.images import ETC_FILES, SYSTEM_FOLDERS, ContainerError, Launch
 
 
 @lru_cache(maxsize=1)
@@ -85,16 +82,17 @@ def _bwrap(launch: Launch, hostname: str) -> list[str]:
     if not launch.own_os:
         for folder in SYSTEM_FOLDERS:
             host = Path(folder)
-            if (launch.root / folder.lstrip("/")).exists() or not (host.exists() or host.is_symlink()):
+            if folder in launch.provided or not (host.exists() or host.is_symlink()):
                 continue
             if host.is_symlink():
-                argv += ["--symlink", os.readlink(host), folder]
+                if not (launch.root / folder.lstrip("/")).is_symlink():  # made by an earlier start, or not yet
+                    argv += ["--symlink", os.readlink(host), folder]
             else:
                 argv += ["--ro-bind", folder, folder]
         for folder in sorted(_interpreter_folders()):
             argv += ["--ro-bind", folder, folder]
-    for path in _ETC:
-        if not (launch.root / path.lstrip("/")).exists():
+    for path in ETC_FILES:
+        if path not in launch.provided:
             argv += ["--ro-bind-try", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", launch.workdir, "--", *launch.argv]
     return argv
