@@ -33,7 +33,7 @@ def test_an_index_picks_the_lab_machine_platform(lab) -> None:
                 {"mediaType": images.MANIFEST_TYPE, "digest": "sha256:" + "0" * 64, "size": 1,
                  "platform": {"os": other_os, "architecture": other_arch}},
                 {"mediaType": images.MANIFEST_TYPE, "digest": mine.digest, "size": len(mine.manifest),
-                 "platform": dict(zip(("os", "architecture"), pulls.machine_platform().split("/")))},
+                 "platform": dict(zip(("os", "architecture"), pulls.machine_platform().split("/"), strict=True))},
             ],
         }
     )  # fmt: skip

@@ -9,7 +9,6 @@ import tarfile
 import urllib.request
 
 import boto3
-import pytest
 
 from courselab import images
 from courselab.lab.ecr.pulls import PulledImage
@@ -17,7 +16,7 @@ from courselab.lab.ecs import images as task_images
 from courselab.lab.ecs import sandbox
 from courselab.lab.elbv2 import listeners
 from tests.conftest import wait_until
-from tests.lab.ecs.test_run_task import container, log_lines, run, stopped, subnet  # noqa: F401 (a fixture)
+from tests.lab.ecs.test_run_task import container, log_lines, run, stopped
 
 SHOW = """\
 import json, os, socket, sys
@@ -128,9 +127,10 @@ def test_pushing_a_new_image_and_updating_the_service_changes_what_answers(lab) 
     ec2, elbv2, ecs = boto3.client("ec2"), boto3.client("elbv2"), boto3.client("ecs")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"]["SubnetId"]
-        for i, az in ((1, "a"), (2, "b"))
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]
+        for i, zone in ((1, "a"), (2, "b"))
     ]
+    subnets = [s["SubnetId"] for s in subnets]
     lb = elbv2.create_load_balancer(Name="web", Subnets=subnets, Type="application")["LoadBalancers"][0]
     tg = elbv2.create_target_group(
         Name="web", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip",

@@ -17,14 +17,6 @@ sys.exit(int(os.environ.get("CODE", "0")))
 """
 
 
-@pytest.fixture
-def subnet(lab) -> str:
-    ec2 = boto3.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    boto3.client("ecs").create_cluster(clusterName="jobs")
-    return ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-
-
 def job_image() -> str:
     return images.build_and_push({"job.py": JOB}, "jobs", "v1", cmd=["python", "job.py"])
 
