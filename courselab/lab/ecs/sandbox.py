@@ -100,5 +100,6 @@ def _bwrap(launch: Launch, hostname: str) -> list[str]:
 
 def _interpreter_folders() -> set[str]:
     """The lab's Python outside /usr: its environment and its installation, to mount read-only."""
-    folders = {sys.prefix, sys.base_prefix, str(Path(os.path.realpath(sys.executable)).parent.parent)}
+    installation = os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))  # <prefix>/bin/python
+    folders = {sys.prefix, sys.base_prefix, installation}
     return {f for f in folders if not any(f == s or f.startswith(s + "/") for s in SYSTEM_FOLDERS)}
