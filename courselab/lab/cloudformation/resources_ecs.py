@@ -98,19 +98,31 @@ def _register(props: dict[str, Any], backend: Any) -> Any:
 
 
 def create_task_definition(
-    original: Any, cls: Any, name: str, template: dict[str, Any], account_id: str, region: str, **kw: Any
+    original: Any,
+    cls: Any,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kw: Any,
 ) -> Any:
     """``AWS::ECS::TaskDefinition``: ``RegisterTaskDefinition`` with every property."""
-    return _register(template.get("Properties") or {}, _ecs(account_id, region))
+    return _register(cloudformation_json.get("Properties") or {}, _ecs(account_id, region_name))
 
 
 def update_task_definition(
-    original: Any, cls: Any, resource: Any, name: str, template: dict[str, Any], account_id: str, region: str
+    original: Any,
+    cls: Any,
+    original_resource: Any,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
 ) -> Any:
     """A changed task definition is a new revision; the one it replaces is deregistered."""
-    backend = _ecs(account_id, region)
-    created = _register(template.get("Properties") or {}, backend)
-    backend.deregister_task_definition(resource.arn)
+    backend = _ecs(account_id, region_name)
+    created = _register(cloudformation_json.get("Properties") or {}, backend)
+    backend.deregister_task_definition(original_resource.arn)
     return created
 
 
@@ -138,18 +150,24 @@ def _keep(service: Any, settings: dict[str, Any]) -> None:
 
 
 def create_service(
-    original: Any, cls: Any, name: str, template: dict[str, Any], account_id: str, region: str, **kw: Any
+    original: Any,
+    cls: Any,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kw: Any,
 ) -> Any:
     """``AWS::ECS::Service``: ``CreateService`` with every property."""
     from courselab.lab.ecs import runs
 
-    props = template.get("Properties") or {}
-    backend = _ecs(account_id, region)
+    props = cloudformation_json.get("Properties") or {}
+    backend = _ecs(account_id, region_name)
     settings = _service_settings(props)
     with runs.lock:
         service = backend.create_service(
             _name_of(props.get("Cluster") or "default"),
-            props.get("ServiceName") or name,
+            props.get("ServiceName") or resource_name,
             int(props.get("DesiredCount", 1)),
             task_definition_str=_name_of(props["TaskDefinition"]) if props.get("TaskDefinition") else None,
             load_balancers=settings.get("load_balancers"),
@@ -168,18 +186,24 @@ def create_service(
 
 
 def update_service(
-    original: Any, cls: Any, resource: Any, name: str, template: dict[str, Any], account_id: str, region: str
+    original: Any,
+    cls: Any,
+    original_resource: Any,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
 ) -> Any:
     """Same cluster: ``UpdateService`` (a new task definition deploys); another cluster: a new service."""
-    props = template.get("Properties") or {}
-    backend = _ecs(account_id, region)
+    props = cloudformation_json.get("Properties") or {}
+    backend = _ecs(account_id, region_name)
     cluster = backend._get_cluster(_name_of(props.get("Cluster") or "default"))
-    if cluster.arn != resource.cluster_arn:
-        backend.delete_service(resource.cluster_name, resource.name, True)
-        return create_service(original, cls, name, template, account_id, region)
+    if cluster.arn != original_resource.cluster_arn:
+        backend.delete_service(original_resource.cluster_name, original_resource.name, True)
+        return create_service(original, cls, new_resource_name, cloudformation_json, account_id, region_name)
     update = {
         "cluster": cluster.name,
-        "service": resource.name,
+        "service": original_resource.name,
         "task_definition": _name_of(props["TaskDefinition"]) if props.get("TaskDefinition") else None,
         "desired_count": int(props.get("DesiredCount", 1)),
         **_service_settings(props),
