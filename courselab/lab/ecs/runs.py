@@ -162,6 +162,11 @@ class TaskRuns:
                 run.targets.clear()
         for run in runs:
             run.kill()
+        for child in self.work_dir.iterdir():  # the tasks' output and root folders
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Clear, and remove the scratch folder."""

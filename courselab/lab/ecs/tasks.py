@@ -34,6 +34,7 @@ stops as failed to start; ACTIVATING and DEACTIVATING are skipped.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -268,6 +269,9 @@ def finish(run: TaskRun, events: list[dict[str, Any]], reason: str, stop_code: s
     task.execution_stopped_at = now()
     _set_status(run, "STOPPED", events, stopped_at=now())
     logs.pump(run)
+    for container in run.containers:  # the containers' root folders go with the task
+        if container.launch is not None:
+            shutil.rmtree(container.launch.root, ignore_errors=True)
 
 
 def _set_status(run: TaskRun, status: str, events: list[dict[str, Any]], **fields: Any) -> None:
