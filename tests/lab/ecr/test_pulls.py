@@ -73,3 +73,17 @@ def test_image_references_are_named_as_the_container_runtime_names_them() -> Non
         "account": "123456789012", "region": "eu-west-1", "repository": "team/app", "tag": "v2",
     }  # fmt: skip
     assert pulls.parse("example/web:1") is None
+
+
+def test_push_image_builds_a_folder_into_the_lab_ecr(lab, tmp_path, capsys) -> None:
+    from courselab.__main__ import main
+
+    (tmp_path / "app.py").write_text("print('hello')\n")
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "index.html").write_text("<p>hi</p>\n")
+    assert main(["push-image", str(tmp_path), "cli-app:v1", "--env", "MODE=lab", "--cmd", "python", "app.py"]) == 0
+    uri = capsys.readouterr().out.split()[0]
+    pulled = pulls.pull(uri)
+    assert pulled.config["config"]["Cmd"] == ["python", "app.py"]
+    assert pulled.config["config"]["Env"] == ["MODE=lab"]
+    assert main(["push-image", str(tmp_path / "missing"), "cli-app:v1", "--cmd", "true"]) == 2
