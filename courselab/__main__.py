@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     push.add_argument("folder", type=Path, help="the app's files (all of them go to WORKDIR in the image)")
     push.add_argument("image", help="REPOSITORY:TAG in the lab's ECR (the repository is created if missing)")
-    push.add_argument("--cmd", nargs=argparse.REMAINDER, required=True, help="the image's CMD, last on the line: --cmd python app.py")
+    push.add_argument(
+        "--cmd", nargs=argparse.REMAINDER, required=True, help="the image's CMD, last on the line: --cmd python app.py"
+    )
     push.add_argument("--workdir", default="/app", help="the image's WORKDIR (default: /app)")
     push.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="an ENV of the image")
     return parser
