@@ -192,3 +192,14 @@ def test_images_the_lab_cannot_pull_stop_with_cannot_pull_container_error(subnet
         assert task["stoppedReason"].startswith("CannotPullContainerError"), task["stoppedReason"]
         assert expected in task["stoppedReason"], (image, task["stoppedReason"])
     assert boto3.client("ecs").list_clusters()["clusterArns"]  # the lab keeps serving
+
+
+def test_a_failing_health_check_makes_the_task_unhealthy(subnet) -> None:
+    sick = container("web", env={"SLEEP": 30})
+    sick["healthCheck"] = {"command": ["CMD", "false"], "interval": 5, "retries": 2}
+    arn = run(subnet, sick)
+    wait_until(lambda: describe(arn)["healthStatus"] == "UNHEALTHY", timeout=10)
+    task = describe(arn)
+    assert task["containers"][0]["healthStatus"] == "UNHEALTHY"
+    assert task["lastStatus"] == "RUNNING"  # a standalone task is not replaced; a service's would be
+    boto3.client("ecs").stop_task(cluster="jobs", task=arn)
