@@ -10,6 +10,7 @@ default security groups), :mod:`~courselab.lab.ecs.images` (a container's image 
 lab's ECR, unpacked into its own root, its config merged with the definition),
 :mod:`~courselab.lab.ecs.sandbox` (Linux namespaces with bubblewrap, or a loud fallback),
 :mod:`~courselab.lab.ecs.startup` (``dependsOn`` and health checks),
+:mod:`~courselab.lab.ecs.secrets` (``secrets`` from SSM Parameter Store and Secrets Manager),
 :mod:`~courselab.lab.ecs.containers` (the processes, ports and environment),
 :mod:`~courselab.lab.ecs.deployments` (desired count, rolling updates, circuit breaker),
 :mod:`~courselab.lab.ecs.deployment_alarms` (rollback on a CloudWatch alarm, bake time),

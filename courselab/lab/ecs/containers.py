@@ -4,7 +4,8 @@ On AWS each container of a task runs its image's command in a container of its o
 each container's image is pulled from the lab's ECR and unpacked into the container's own folder
 under the task's root (:mod:`courselab.lab.ecs.images`), and its command runs there as a local
 process, inside Linux namespaces where the machine has bubblewrap (:mod:`courselab.lab.ecs.sandbox`),
-with the image's ``Env`` and the container's ``environment``, plus
+with the image's ``Env``, the container's ``environment`` and its ``secrets``
+(:mod:`courselab.lab.ecs.secrets`), plus
 
 * ``PORT``: the loopback port the container listens on (the lab's, even where the image or the
   definition sets ``PORT``: every container shares the machine's loopback);
@@ -34,7 +35,7 @@ import sys
 from pathlib import Path
 
 from courselab import paths
-from courselab.lab.ecs import images, sandbox
+from courselab.lab.ecs import images, sandbox, secrets
 from courselab.lab.ecs.runs import ContainerRun, TaskRun
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,9 @@ def pull(run: TaskRun, work_dir: Path) -> str | None:
     for container in run.containers:
         try:
             container.launch = images.prepare(container.definition, root_of(run, container, work_dir))
+            container.launch.env.update(
+                secrets.values(container.definition, run.backend.account_id, run.backend.region_name)
+            )
         except images.ContainerError as error:
             container.model.reason = str(error)
             return str(error)

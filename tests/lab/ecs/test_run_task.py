@@ -203,3 +203,21 @@ def test_a_failing_health_check_makes_the_task_unhealthy(subnet) -> None:
     assert task["containers"][0]["healthStatus"] == "UNHEALTHY"
     assert task["lastStatus"] == "RUNNING"  # a standalone task is not replaced; a service's would be
     boto3.client("ecs").stop_task(cluster="jobs", task=arn)
+
+
+def test_secrets_come_from_parameter_store_and_secrets_manager(subnet) -> None:
+    boto3.client("ssm").put_parameter(Name="/shop/db-host", Value="db.internal", Type="SecureString")
+    secret = boto3.client("secretsmanager").create_secret(Name="shop/db", SecretString='{"password": "s3cret"}')
+    show = "import os; print('secrets', os.environ['DB_HOST'], os.environ['DB_PASSWORD'])"
+    definition = container("work", command=["python", "-c", show])
+    definition["secrets"] = [
+        {"name": "DB_HOST", "valueFrom": "/shop/db-host"},
+        {"name": "DB_PASSWORD", "valueFrom": f"{secret['ARN']}:password::"},
+    ]
+    assert stopped(run(subnet, definition))["containers"][0]["exitCode"] == 0
+    assert wait_until(lambda: "secrets db.internal s3cret" in log_lines())
+
+    definition["secrets"] = [{"name": "DB_HOST", "valueFrom": "/shop/missing"}]
+    task = stopped(run(subnet, definition))
+    assert task["stopCode"] == "TaskFailedToStart"
+    assert task["stoppedReason"].startswith("ResourceInitializationError: unable to pull secrets")
