@@ -1,4 +1,4 @@
-"""Measures the lab: start time, Lambda cold and warm invokes, trigger and API latency.
+"""Measures the lab: start time, Lambda cold and warm invokes, trigger and API latency, ECS RunTask.
 
 Run with ``make bench``. Figures are printed, not asserted: targets (warm invoke <= 10 ms median,
 cold <= 100 ms for a handler without heavy imports, lab start <= 1 s) are read off the output.
@@ -49,6 +49,46 @@ def package(*names: str) -> bytes:
         for name in names:
             archive.write(HANDLERS / name, name)
     return buffer.getvalue()
+
+
+def ecs_run_task(runs: int = 5) -> tuple[list[float], list[float]]:
+    """RunTask of an image built for the course whose job sleeps 0.2 s: seconds to RUNNING and to STOPPED."""
+    import boto3
+
+    from courselab import images
+
+    ec2, ecs = boto3.client("ec2"), boto3.client("ecs")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    network = {
+        "awsvpcConfiguration": {
+            "subnets": [ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]]
+        }
+    }
+    image = images.build_and_push(
+        {"job.py": "import time; time.sleep(0.2)\n"}, "bench-job", "v1", cmd=["python", "job.py"]
+    )
+    ecs.create_cluster(clusterName="bench")
+    family = ecs.register_task_definition(
+        family="bench-job",
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "job", "image": image}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    to_running, to_stopped = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        arn = ecs.run_task(cluster="bench", taskDefinition=family, launchType="FARGATE", networkConfiguration=network)[
+            "tasks"
+        ][0]["taskArn"]
+        running = None
+        while (status := ecs.describe_tasks(cluster="bench", tasks=[arn])["tasks"][0]["lastStatus"]) != "STOPPED":
+            if status == "RUNNING" and running is None:
+                running = time.perf_counter() - started
+            time.sleep(0.005)
+        to_running.append(running if running is not None else float("nan"))
+        to_stopped.append(time.perf_counter() - started)
+    return to_running, to_stopped
 
 
 def main() -> None:
@@ -141,6 +181,9 @@ def main() -> None:
     urllib.request.urlopen(url).read()  # the first request may be cold
     api_times = [timed(lambda: urllib.request.urlopen(url).read()) for _ in range(200)]
     print(f"HTTP API GET -> Lambda -> response          {median_ms(api_times)}")
+    to_running, to_stopped = ecs_run_task()
+    print(f"ECS RunTask -> RUNNING (pull, unpack, start) {median_ms(to_running)}")
+    print(f"ECS RunTask -> STOPPED (a 0.2 s job)         {median_ms(to_stopped)}")
     courselab.stop()
 
 

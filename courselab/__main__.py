@@ -1,7 +1,8 @@
 """``python -m courselab``: run the lab from a terminal.
 
 ``serve`` runs the same lab a notebook starts, in the foreground, so the AWS CLI, scripts and IDEs
-can use it through ``AWS_ENDPOINT_URL``.
+can use it through ``AWS_ENDPOINT_URL``; ``push-image`` is the lab's ``docker build`` and
+``docker push`` for an image built for the course (:mod:`courselab.images`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     cleanup = commands.add_parser("cleanup", help="list everything tagged by the course; --yes deletes it")
     cleanup.add_argument("--yes", action="store_true", help="delete what is listed (default: a dry run)")
+    push = commands.add_parser(
+        "push-image", help="build an image for the course from a folder and push it to the lab's ECR"
+    )
+    push.add_argument("folder", type=Path, help="the app's files (all of them go to WORKDIR in the image)")
+    push.add_argument("image", help="REPOSITORY:TAG in the lab's ECR (the repository is created if missing)")
+    push.add_argument(
+        "--cmd", nargs=argparse.REMAINDER, required=True, help="the image's CMD, last on the line: --cmd python app.py"
+    )
+    push.add_argument("--workdir", default="/app", help="the image's WORKDIR (default: /app)")
+    push.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="an ENV of the image")
     return parser
 
 
@@ -101,7 +112,32 @@ def main(argv: list[str] | None = None) -> int:
         return grade(args)
     if args.command == "cleanup":
         return cleanup(args.yes)
+    if args.command == "push-image":
+        return push_image(args.folder, args.image, args.cmd, args.workdir, args.env)
     return 2
+
+
+def push_image(folder: Path, image: str, cmd: list[str], workdir: str, env: list[str]) -> int:
+    """What ``docker build`` and ``docker push`` do, for an image built for the course, to the lab's ECR only."""
+    import os
+
+    prog = "python -m courselab push-image"
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    if not endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
+        print(f"{prog}: AWS_ENDPOINT_URL must point at the lab (run 'python -m courselab serve'); "
+              "an image built for the course runs only in the lab", file=sys.stderr)  # fmt: skip
+        return 2
+    repository, _, tag = image.partition(":")
+    if not folder.is_dir() or not repository or not tag or not cmd or any("=" not in e for e in env):
+        print(f"{prog}: give an existing FOLDER, IMAGE as REPOSITORY:TAG, --cmd and --env NAME=VALUE", file=sys.stderr)
+        return 2
+    from courselab import images
+
+    files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
+    built = images.build(files, cmd=cmd, workdir=workdir, env=dict(e.split("=", 1) for e in env))
+    uri = images.push(built, repository, tag)
+    print(f"{uri} ({built.digest}, {len(files)} files)")
+    return 0
 
 
 def cleanup(yes: bool) -> int:

@@ -227,10 +227,10 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "ecs",
         FIRST_REQUEST,
-        "services run their tasks as local processes, deploy, roll back and register targets",
+        "tasks run their ECR images' commands (RunTask and services), deploy, roll back, register targets",
         patches=f"{_L}.ecs.patches",
         provider=f"{_L}.ecs.provider",
-        requires=("elbv2",),
+        requires=("elbv2", "ecr"),
         services=("ecs",),
     ),
     Extension(
@@ -250,7 +250,7 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "ecr",
         FIRST_REQUEST,
-        "image digests and immutable tags as ECR computes them; lifecycle policy previews",
+        "image digests and immutable tags as ECR computes them; layers kept for pulls; lifecycle previews",
         patches=f"{_L}.ecr.patches",
         services=("ecr",),
     ),

@@ -1,7 +1,8 @@
 """A tiny web app, the "container" of the ECS chapters.
 
-In an image it would be ``CMD ["python", "web.py"]`` listening on its container port; in the lab
-the task runs it with the lab's Python and sets ``PORT`` to the port the task got. It needs the
+Its image holds it in ``/app`` with ``CMD ["python", "web.py"]``, listening on its container port;
+in the lab the image is one built for the course (the lab's Python stands in for the base image)
+and the task sets ``PORT`` to the loopback port it got. It needs the
 ``MESSAGE`` setting: a task definition that forgets it makes every task exit at start, which is
 what the deployment circuit breaker is for.
 """

@@ -27,6 +27,9 @@
 * ``LambdaFunction``'s, ``LayerVersion``'s and ``Rule``'s CloudFormation create and update, the
   ``Ref`` of layers and event buses, a layer's delete: :mod:`.resources_lambda`,
   :mod:`.resources_events`; ``Ref`` of a queue is its lab URL: :mod:`.resources_messaging`.
+* ECS ``TaskDefinition``'s and ``Service``'s CloudFormation create and update: every property, in
+  the API's spelling (moto's dropped ``NetworkMode``, ``LaunchType``, ``NetworkConfiguration``,
+  ``LoadBalancers`` ...): :mod:`.resources_ecs`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from typing import Any
 
 from courselab.lab.cloudformation import (
     locations,
+    resources_ecs,
     resources_events,
     resources_lambda,
     resources_messaging,
@@ -246,4 +250,9 @@ patches.add("moto.awslambda.models:LayerVersion.delete", resources_lambda.delete
 patches.wrap("moto.events.models:Rule.create_from_cloudformation_json")(resources_events.create_rule)
 patches.wrap("moto.events.models:Rule.update_from_cloudformation_json")(resources_events.update_rule)
 patches.add("moto.events.models:EventBus.physical_resource_id", property(resources_events.event_bus_name))
+for _verb in ("create", "update"):
+    for _model, _what in (("TaskDefinition", "task_definition"), ("Service", "service")):
+        patches.wrap(f"moto.ecs.models:{_model}.{_verb}_from_cloudformation_json")(
+            getattr(resources_ecs, f"{_verb}_{_what}")
+        )
 patches.set("moto.sqs.models:Queue.physical_resource_id", property(resources_messaging.queue_url))

@@ -9,7 +9,9 @@ resource
 * is created after everything it depends on (:func:`courselab.lab.cloudformation.template_checks.creation_order`)
   and deleted before it; an update creates and changes in that order, then removes what the
   template no longer has, in reverse (moto removed first, and published a new ``AWS::Lambda::Version``
-  before its function's new code);
+  before its function's new code); a resource whose ``Ref`` or ``Fn::GetAtt`` names a resource the
+  update gave a new physical id (replaced, or a new ``AWS::ECS::TaskDefinition`` revision) is
+  updated too, as CloudFormation does (moto left it pointing at the old id);
 * gets ``CREATE_IN_PROGRESS`` / ``CREATE_COMPLETE`` (``UPDATE_...``, ``DELETE_...``, ``DELETE_SKIPPED``)
   events, and on failure a :class:`ResourceFailed` naming the logical id, the type and the reason,
   which :mod:`.stacks` turns into ``CREATE_FAILED`` and a rollback
@@ -323,9 +325,13 @@ def update_all(resource_map: Any, template: dict[str, Any], parameters: dict[str
     resources = template["Resources"]
     resource_map._resource_json_map = resources
     account_id, region = resource_map._account_id, resource_map._region_name
+    renamed: set[str] = set()  # resources this update gave a new physical id (replaced, or a new revision)
     for logical_id in template_checks.creation_order(resources):
         if logical_id not in diff["Add"] and logical_id not in diff["Modify"]:
-            continue
+            if not _refers_to(resources[logical_id], renamed):
+                continue
+            diff["Modify"].append(logical_id)  # CloudFormation updates what refers to a new id
+        before = physical_id(resource_map._parsed_resources.get(logical_id))
         condition = resources[logical_id].get("Condition")
         if condition and not resource_map.lazy_condition_map.get(condition):
             old = resource_map._parsed_resources.pop(logical_id, None)
@@ -338,6 +344,8 @@ def update_all(resource_map: Any, template: dict[str, Any], parameters: dict[str
             resource_map._parsed_resources[logical_id] = parsing.parse_and_update_resource(
                 logical_id, resources[logical_id], resource_map, account_id, region
             )
+        if before and physical_id(resource_map._parsed_resources.get(logical_id)) != before:
+            renamed.add(logical_id)
     stack = stack_of(resource_map)
     for logical_id in reversed(template_checks.creation_order(old_json)):
         if logical_id in diff["Remove"] and _created(resource_map, logical_id):
@@ -346,6 +354,14 @@ def update_all(resource_map: Any, template: dict[str, Any], parameters: dict[str
             except ResourceFailed as failed:
                 event(stack, logical_id, failed.resource_type, "DELETE_FAILED", reason=failed.reason)
             resource_map._parsed_resources.pop(logical_id, None)
+
+
+def _refers_to(resource: Any, logical_ids: set[str]) -> bool:
+    """Whether a resource's JSON has a ``Ref`` or ``Fn::GetAtt`` of one of ``logical_ids``."""
+    if not logical_ids:
+        return False
+    names = {name.split(".")[0] for kind, name, _ in template_checks.references(resource) if kind in ("Ref", "GetAtt")}
+    return bool(names & logical_ids)
 
 
 def _created_resource(resource: Any) -> bool:

@@ -1,8 +1,9 @@
-"""What the lab changes in moto's ECR: registry digests and checks, and lifecycle policy previews.
+"""What the lab changes in moto's ECR: registry digests and checks, kept layers, lifecycle previews.
 
 Image digests, sizes and push times, and the checks of ``PutImage`` and ``CompleteLayerUpload``,
 follow :mod:`courselab.lab.ecr.images` (the SHA-256 of the manifest's bytes, as every OCI registry
-computes it); ``StartLifecyclePolicyPreview`` and ``GetLifecyclePolicyPreview``, which moto lacks,
+computes it); ``CompleteLayerUpload`` keeps the uploaded bytes, so ECS can pull the image
+(:mod:`courselab.lab.ecr.pulls`); ``StartLifecyclePolicyPreview`` and ``GetLifecyclePolicyPreview``, which moto lacks,
 are added to moto's ECR responses and evaluate the policy with :mod:`courselab.lab.ecr.lifecycle`
 (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_StartLifecyclePolicyPreview.html,
 https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_GetLifecyclePolicyPreview.html).
@@ -16,7 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from courselab.lab.ecr import images, lifecycle
+from courselab.lab.ecr import images, lifecycle, pulls
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
@@ -77,12 +78,15 @@ def complete_layer_upload(
     layer_digests: list[str],
     registry_id: str | None = None,
 ) -> dict[str, Any]:
-    """CompleteLayerUpload: the uploaded bytes must hash to the digest the client announced."""
+    """CompleteLayerUpload: the uploaded bytes must hash to the digest the client announced; kept for pulls."""
     repository = self._get_repository(repository_name, registry_id)
     upload = repository.uploads.get(upload_id)
+    data = bytes(upload.layer_parts) if upload is not None else b""
     if upload is not None and layer_digests:
-        images.check_layer(upload_id, bytes(upload.layer_parts), layer_digests)
-    return original(self, repository_name, upload_id, layer_digests, registry_id)
+        images.check_layer(upload_id, data, layer_digests)
+    result = original(self, repository_name, upload_id, layer_digests, registry_id)
+    pulls.keep_blob(repository, result["layerDigest"], data)
+    return result
 
 
 # -- lifecycle policy previews -----------------------------------------------------------------------

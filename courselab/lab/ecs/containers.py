@@ -1,11 +1,14 @@
-"""A task's containers as local processes: the command, the ports and the environment each gets.
+"""A task's containers as local processes: their images, ports, environment, and how each starts.
 
-On AWS each container of a task runs its image's entry point in a container of its own. The lab
-pulls nothing and isolates nothing: each container with an ``entryPoint``/``command`` runs that
-command as a local process (``python``/``python3`` as the first word means the lab's own Python),
-in the lab process's working directory, with the container's ``environment`` plus
+On AWS each container of a task runs its image's command in a container of its own. In the lab,
+each container's image is pulled from the lab's ECR and unpacked into the container's own folder
+under the task's root (:mod:`courselab.lab.ecs.images`), and its command runs there as a local
+process, inside Linux namespaces where the machine has bubblewrap (:mod:`courselab.lab.ecs.sandbox`),
+with the image's ``Env``, the container's ``environment`` and its ``secrets``
+(:mod:`courselab.lab.ecs.secrets`), plus
 
-* ``PORT``: the loopback port the container listens on;
+* ``PORT``: the loopback port the container listens on (the lab's, even where the image or the
+  definition sets ``PORT``: every container shares the machine's loopback);
 * ``ECS_CONTAINER_NAME`` and ``ECS_TASK_ARN``;
 * the lab's ``AWS_ENDPOINT_URL``, credentials and Region, so an SDK in the task talks to the lab.
 
@@ -24,26 +27,20 @@ it to CloudWatch Logs).
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from courselab import paths
-from courselab.lab.ecs.runs import TaskRun
+from courselab.lab.ecs import images, sandbox, secrets
+from courselab.lab.ecs.runs import ContainerRun, TaskRun
 
+log = logging.getLogger(__name__)
 _LAUNCHER = paths.PACKAGE_ROOT / "lab" / "ecs" / "container_process.py"
 _PASSED_ON = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION")
-
-
-def command(definition: dict[str, Any]) -> list[str]:
-    """The container's ``entryPoint`` + ``command``, with ``python`` meaning the lab's Python."""
-    argv = [str(part) for part in (definition.get("entryPoint") or []) + (definition.get("command") or [])]
-    if argv and (argv[0] in ("python", "python3") or argv[0].startswith("python3.")):
-        argv[0] = sys.executable
-    return argv
 
 
 def free_port() -> int:
@@ -60,18 +57,20 @@ def port_answers(port: int) -> bool:
         return False
 
 
-def start(run: TaskRun, work_dir: Path, stop_timeout: float) -> str | None:
-    """Start every container of the task; returns a reason if one could not be started."""
-    task = run.task
+def root_of(run: TaskRun, container: ContainerRun, work_dir: Path) -> Path:
+    """The container's own root folder, under the task's."""
+    return work_dir / run.task.id / container.name
+
+
+def hostname(run: TaskRun) -> str:
+    """The host name a container sees: the task's private DNS name (awsvpc) or its id."""
+    return f"ip-{run.private_ip.replace('.', '-')}.ec2.internal" if run.private_ip else run.task.id[:12]
+
+
+def assign_ports(run: TaskRun) -> None:
+    """Every container's port bindings and loopback ports, by the task's network mode."""
     for container in run.containers:
-        definition = container.definition
-        argv = command(definition)
-        if not argv:
-            return (
-                f"CannotStartContainerError: container {container.name!r} has no entryPoint or command; "
-                "the lab runs a container's command locally (it cannot run the image)"
-            )
-        for mapping in definition.get("portMappings") or []:
+        for mapping in container.definition.get("portMappings") or []:
             container_port = int(mapping.get("containerPort") or 0)
             host_port = int(mapping.get("hostPort") or 0)
             if run.network_mode == "awsvpc":
@@ -90,37 +89,65 @@ def start(run: TaskRun, work_dir: Path, stop_timeout: float) -> str | None:
                     "protocol": mapping.get("protocol", "tcp"),
                 }
             )
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "PYTHONUNBUFFERED": "1",
-            "HOME": str(work_dir),
-            "ECS_CONTAINER_NAME": container.name,
-            "ECS_TASK_ARN": task.task_arn,
-        }
-        for name in _PASSED_ON:
-            if name in os.environ:
-                env[name] = os.environ[name]
-        env.update({str(item["name"]): str(item.get("value", "")) for item in definition.get("environment") or []})
-        if container.local_ports:
-            env["PORT"] = str(container.local_ports[0])
-        container.log_path = work_dir / f"{task.id}-{container.name}.log"
-        with open(container.log_path, "wb") as out:
-            try:
-                container.process = subprocess.Popen(
-                    [sys.executable, "-S", str(_LAUNCHER), str(os.getpid()), str(stop_timeout), "--", *argv],
-                    cwd=os.getcwd(),
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            except OSError as error:
-                return f"CannotStartContainerError: {error}"
         container.model.network_bindings = container.bindings if run.network_mode != "awsvpc" else []
         if run.network_mode == "awsvpc":
             container.model.network_interfaces = [
-                {"attachmentId": (task.attachments or [{}])[0].get("id"), "privateIpv4Address": run.private_ip}
+                {"attachmentId": (run.task.attachments or [{}])[0].get("id"), "privateIpv4Address": run.private_ip}
             ]
+
+
+def pull(run: TaskRun, work_dir: Path) -> str | None:
+    """Pull and unpack every container's image; returns the stopped reason of the first that fails."""
+    for container in run.containers:
+        try:
+            container.launch = images.prepare(container.definition, root_of(run, container, work_dir))
+            container.launch.env.update(
+                secrets.values(container.definition, run.backend.account_id, run.backend.region_name)
+            )
+        except images.ContainerError as error:
+            container.model.reason = str(error)
+            return str(error)
+        container.model.image_digest = container.launch.image_digest
+    return None
+
+
+def environment(run: TaskRun, container: ContainerRun) -> dict[str, str]:
+    """The container's environment: the image's and the definition's, then what the lab adds."""
+    env = {"LANG": "C.UTF-8", "HOME": "/root", "PYTHONUNBUFFERED": "1"}
+    env.update(container.launch.env)
+    env.update({"ECS_CONTAINER_NAME": container.name, "ECS_TASK_ARN": run.task.task_arn})
+    for name in _PASSED_ON:
+        if name in os.environ:
+            env[name] = os.environ[name]
+    if container.local_ports:
+        env["PORT"] = str(container.local_ports[0])
+    return env
+
+
+def start(run: TaskRun, container: ContainerRun, work_dir: Path, stop_timeout: float) -> str | None:
+    """Start one container's process; returns a stopped reason if it cannot start."""
+    try:
+        argv, folder, warning = sandbox.command(container.launch, hostname(run))
+    except images.ContainerError as error:
+        container.model.reason = str(error)
+        return str(error)
+    container.log_path = work_dir / f"{run.task.id}-{container.name}.log"
+    with open(container.log_path, "ab") as out:
+        if warning:
+            log.warning("ECS task %s, container %s: %s", run.task.id, container.name, warning)
+            out.write(warning.encode() + b"\n")
+            out.flush()
+        try:
+            container.process = subprocess.Popen(
+                [sys.executable, "-S", str(_LAUNCHER), str(os.getpid()), str(stop_timeout), "--", *argv],
+                cwd=folder,
+                env=environment(run, container),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as error:
+            return f"CannotStartContainerError: {error}"
+    container.model.last_status = "RUNNING"
     return None

@@ -11,8 +11,10 @@ to the lab:
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html);
 * ``ListTasks`` filters by ``serviceName`` and lists only ``desiredStatus`` RUNNING tasks by
   default, as AWS does (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html);
-* ``StopTask`` on a service task the lab runs stops its processes (``stopCode`` ``UserInitiated``);
-  the service then replaces it;
+* ``RunTask`` hands its tasks to the lab, which runs them (:mod:`courselab.lab.ecs.standalone`);
+  ``awsvpcConfiguration.securityGroups`` is optional (the VPC's default group), as on AWS;
+* ``StopTask`` on a task the lab runs stops its processes (``stopCode`` ``UserInitiated``); a
+  service then replaces it;
 * placement (``_calculate_task_resource_requirements``): a ``hostPort`` of 0 is dynamic and reserves
   no port (moto reserved port "0"), and a container without ``memory``/``memoryReservation`` takes
   its share of task-level memory (moto failed);
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from courselab.lab.ecs import deployments, events, runs, service_deployments, tasks
+from courselab.lab.ecs import deployments, events, runs, service_deployments, standalone, tasks
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
@@ -75,6 +77,31 @@ def update_service(original: Any, self: Any, service_properties: dict[str, Any])
                 ]
             )
         return updated
+
+
+@patches.wrap("moto.ecs.responses:EC2ContainerServiceResponse.run_task")
+def run_task(original: Any, self: Any) -> Any:
+    """RunTask: the lab runs the tasks moto created (moto would walk them to STOPPED, running nothing)."""
+    with runs.lock:
+        result = original(self)
+        produced = standalone.started(self.ecs_backend, list(result.result["tasks"]))
+    events.put(produced)
+    return result
+
+
+@patches.wrap("moto.ecs.models:Task.__init__")
+def init_task(original: Any, self: Any, *args: Any, **kwargs: Any) -> None:
+    """A task's ``awsvpcConfiguration`` without ``securityGroups`` gets the VPC's default group."""
+    backend = kwargs["backend"]
+    config = kwargs.get("networking_configuration")
+    kwargs["networking_configuration"] = standalone.network_defaults(backend.account_id, backend.region_name, config)
+    original(self, *args, **kwargs)
+
+
+@patches.wrap("moto.ecs.models:Service._validate_network")
+def validate_network(original: Any, self: Any, configuration: dict[str, Any]) -> Any:
+    """A service's ``awsvpcConfiguration`` without ``securityGroups`` gets the VPC's default group."""
+    return original(self, standalone.network_defaults(self._account_id, self.region_name, configuration))
 
 
 @patches.wrap(f"{_BACKEND}.list_tasks")

@@ -1,10 +1,12 @@
 """The lab's records of the ECS tasks it runs: each task's moto objects, processes, ports and targets.
 
-A :class:`TaskRun` wraps moto's ``Task`` of a service with what the lab knows besides: one
-:class:`ContainerRun` per container (its moto ``Container``, its process, its port bindings, its
-output file), the deployment it belongs to, its private IP or container instance, and the targets
-it registered. :class:`TaskRuns` is the running lab's table of them, with the scratch folder the
-containers' output goes to; :data:`lock` guards every run and the moto ECS services the service
+A :class:`TaskRun` wraps moto's ``Task`` (of a service, or a standalone task from ``RunTask``,
+whose ``service_key`` is empty) with what the lab knows besides: one :class:`ContainerRun` per
+container (its definition with any ``RunTask`` override applied, its moto ``Container``, what its
+image runs, its process and health check, its port bindings, its output file), the deployment it
+belongs to, its private IP or container instance, and the targets it registered.
+:class:`TaskRuns` is the running lab's table of them, with the scratch folder the containers'
+output and root folders go to; :data:`lock` guards every run and the moto ECS services the service
 scheduler changes. Every other module of the ECS extension builds on these records; this one
 imports none of them (and no moto).
 """
@@ -41,6 +43,12 @@ class ContainerRun:
     log_path: Path | None = None
     log_offset: int = 0
     log_stream: str | None = None
+    #: What the container runs (an :class:`courselab.lab.ecs.images.Launch`), once its image is pulled.
+    launch: Any = None
+    #: The running health check command, when the next one is due, and the failures in a row.
+    health_process: subprocess.Popen[bytes] | None = None
+    health_due: float = 0.0
+    health_failures: int = 0
 
     @property
     def name(self) -> str:
@@ -50,8 +58,14 @@ class ContainerRun:
     def essential(self) -> bool:
         return bool(self.definition.get("essential", True))
 
+    @property
+    def started(self) -> bool:
+        return self.process is not None
+
     def exit_code(self) -> int | None:
-        return None if self.process is None else self.process.poll()
+        """The container's exit code once it exited; killed by a signal N, 128 + N (as Docker reports it)."""
+        code = None if self.process is None else self.process.poll()
+        return code if code is None or code >= 0 else 128 - code
 
     def terminate(self) -> None:
         """SIGTERM to the container's process group, as ``docker stop`` begins."""
@@ -62,19 +76,19 @@ class ContainerRun:
                 pass
 
     def kill(self) -> None:
-        """SIGKILL to the container's process group, and wait for it."""
-        process = self.process
-        if process is not None and process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
+        """SIGKILL to the container's process group (and its health check), and wait for them."""
+        for process in (self.process, self.health_process):
+            if process is not None and process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
 
 
 @dataclass
 class TaskRun:
-    """A service's task as the lab runs it, wrapped around moto's ``Task``."""
+    """A task as the lab runs it (a service's, or a standalone one from RunTask), around moto's ``Task``."""
 
     task: Any
     backend: Any
@@ -99,8 +113,8 @@ class TaskRun:
 
     @property
     def service(self) -> Any:
-        """The moto ``Service`` the task belongs to (None once deleted)."""
-        return self.backend.services.get(self.service_key)
+        """The moto ``Service`` the task belongs to (None for a standalone task, or once deleted)."""
+        return self.backend.services.get(self.service_key) if self.service_key else None
 
     def kill(self) -> None:
         for container in self.containers:
@@ -113,7 +127,7 @@ def service_key(service: Any) -> str:
 
 
 class TaskRuns:
-    """Every service task of the running lab, by task ARN, and the scratch folder their output goes to."""
+    """Every task of the running lab, by task ARN, and the scratch folder their output goes to."""
 
     def __init__(self) -> None:
         self._by_arn: dict[str, TaskRun] = {}
@@ -148,6 +162,11 @@ class TaskRuns:
                 run.targets.clear()
         for run in runs:
             run.kill()
+        for child in self.work_dir.iterdir():  # the tasks' output and root folders
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Clear, and remove the scratch folder."""

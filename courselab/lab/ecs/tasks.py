@@ -1,40 +1,46 @@
 """One ECS task as the lab runs it: its moto ``Task``, its container processes and its lifecycle.
 
-On AWS a task goes PROVISIONING → PENDING → RUNNING → (DEACTIVATING) → STOPPING → STOPPED, and a
-stopped task says why in ``stoppedReason`` and ``stopCode``; when an essential container exits,
-the whole task stops: "Essential container in task exited"
+On AWS a task goes PROVISIONING → PENDING → (ACTIVATING) → RUNNING → (DEACTIVATING) → STOPPING →
+DEPROVISIONING → STOPPED, and a stopped task says why in ``stoppedReason`` and ``stopCode``; when
+an essential container exits, the whole task stops: "Essential container in task exited"
 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html,
-https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html).
+https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html).
 Stock moto stores a task RUNNING at once and runs nothing.
 
-In the lab a service's task is created in moto's store (placement, ENI) and then driven by
-:func:`advance`, on every pass of the service scheduler (:mod:`courselab.lab.ecs.reconciler`):
+In the lab a task, of a service or started with ``RunTask`` (:mod:`courselab.lab.ecs.standalone`),
+is created in moto's store (placement, ENI) and then driven by :func:`advance`, on every pass of
+the lab's ECS scheduler (:mod:`courselab.lab.ecs.reconciler`):
 
-* PROVISIONING: the containers' processes start (:mod:`courselab.lab.ecs.containers`); a container
-  without a command stops the task with ``TaskFailedToStart``;
-* PENDING: the processes run; the task turns RUNNING when every container's port answers, and
-  registers in its target groups (:mod:`courselab.lab.ecs.targets`);
-* RUNNING: an essential container that exits, or a target that fails its health checks after the
-  grace period, stops the task;
-* STOPPING: SIGTERM was sent; STOPPED when the processes are gone or the stop timeout passed.
+* PROVISIONING: ports are assigned (an ``awsvpc`` task's ENI is attached);
+* PENDING: the images are pulled from the lab's ECR and unpacked (``pullStartedAt``,
+  ``pullStoppedAt``), then each container starts once its ``dependsOn`` conditions hold
+  (:mod:`courselab.lab.ecs.startup`); a pull or start failure stops the task with
+  ``TaskFailedToStart`` and the reason (``CannotPullContainerError: ...``); the task turns RUNNING
+  when every container has started and every port answers, and registers in its target groups;
+* RUNNING: an essential container that exits stops the task (``EssentialContainerExited``); a
+  non-essential one just stops; a service's task whose target fails its ELB health checks after
+  the grace period, or whose essential container turns UNHEALTHY, is stopped and replaced;
+* STOPPING: SIGTERM was sent; when the processes are gone (or the stop timeout passed)
+  DEPROVISIONING (``awsvpc``: the ENI is detached, then deleted) and STOPPED, every container with
+  its ``exitCode``.
 
 Every change of ``lastStatus`` is an "ECS Task State Change" event (:mod:`courselab.lab.ecs.events`).
 
 Lab differences: a stopping task gets SIGTERM and at most :data:`STOP_TIMEOUT_S` seconds (AWS:
-``stopTimeout``, 30 s by default); a task whose port stays silent for :data:`START_TIMEOUT_S`
-seconds stops as failed to start; DEACTIVATING and ACTIVATING are skipped; tasks started with
-``run_task`` outside a service are stored, not run.
+``stopTimeout``, 30 s by default); a task still PENDING after :data:`START_TIMEOUT_S` seconds
+stops as failed to start; ACTIVATING and DEACTIVATING are skipped.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from courselab.lab.ecs import containers, logs, targets
+from courselab.lab.ecs import containers, images, logs, startup, targets
 from courselab.lab.ecs.events import now, task_event
 from courselab.lab.ecs.runs import ContainerRun, TaskRun, service_key
 
@@ -47,9 +53,7 @@ STOP_TIMEOUT_S = 2.0
 
 
 def new_task_run(backend: Any, service: Any, deployment: dict[str, Any]) -> TaskRun | None:
-    """Create a task in moto's store (placement, ENI) and the lab's record of it, PROVISIONING."""
-    from moto.ecs.models import Container
-
+    """Create a service's task in moto's store (placement, ENI) and the lab's record of it, PROVISIONING."""
     td = backend.describe_task_definition(deployment["taskDefinition"])
     tasks = backend.run_task(
         service.cluster_name,
@@ -66,7 +70,14 @@ def new_task_run(backend: Any, service: Any, deployment: dict[str, Any]) -> Task
     )
     if not tasks:
         return None
-    task = tasks[0]
+    return track(backend, tasks[0], service_key(service), deployment["id"])
+
+
+def track(backend: Any, task: Any, key: str, deployment_id: str) -> TaskRun:
+    """The lab's record of a task moto just created (``key`` is empty for a standalone task)."""
+    from moto.ecs.models import Container
+
+    td = backend.describe_task_definition(task.task_definition_arn)
     task._transitions = []  # the lab drives lastStatus; moto must not advance it on describe
     task.created_at = now()
     task.version = 1
@@ -77,15 +88,18 @@ def new_task_run(backend: Any, service: Any, deployment: dict[str, Any]) -> Task
     task.last_status = "PROVISIONING"
     private_ip = None
     for attachment in task.attachments:
+        attachment["status"] = "PRECREATED"
         for detail in attachment.get("details", []):
             if detail["name"] == "privateIPv4Address":
                 private_ip = detail["value"]
     instance_id = None
     if task.container_instance_arn:
-        instance = backend.container_instances[service.cluster_name][task.container_instance_arn.split("/")[-1]]
+        instance = backend.container_instances[task.cluster_name][task.container_instance_arn.split("/")[-1]]
         instance_id = instance.ec2_instance_id
+    overrides = {o.get("name"): o for o in (task.overrides or {}).get("containerOverrides") or []}
     container_runs = []
     for definition in td.container_definitions:
+        definition = images.with_override(definition, overrides.get(definition.get("name")))
         model = Container(td)
         arn_prefix = f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:container"
         model.container_arn = f"{arn_prefix}/{task.cluster_name}/{task.id}/{uuid.uuid4()}"
@@ -94,6 +108,7 @@ def new_task_run(backend: Any, service: Any, deployment: dict[str, Any]) -> Task
         model.image = definition.get("image")
         model.cpu = str(definition.get("cpu", 0))
         model.memory = str(definition["memory"]) if definition.get("memory") else None
+        model.essential = bool(definition.get("essential", True))
         model.last_status = "PENDING"
         model.exitCode = None
         model.health_status = "UNKNOWN"
@@ -105,8 +120,8 @@ def new_task_run(backend: Any, service: Any, deployment: dict[str, Any]) -> Task
     return TaskRun(
         task=task,
         backend=backend,
-        service_key=service_key(service),
-        deployment_id=deployment["id"],
+        service_key=key,
+        deployment_id=deployment_id,
         containers=container_runs,
         network_mode=td.network_mode or "bridge",
         private_ip=private_ip,
@@ -116,45 +131,19 @@ def new_task_run(backend: Any, service: Any, deployment: dict[str, Any]) -> Task
 
 def advance(run: TaskRun, work_dir: Path, events: list[dict[str, Any]]) -> None:
     """Move one task along its lifecycle by what its processes do."""
-    task = run.task
     status = run.status
     if status == "PROVISIONING":
-        reason = containers.start(run, work_dir, STOP_TIMEOUT_S)
-        started = now()
+        containers.assign_ports(run)
+        _attachments(run, "ATTACHED")
+        _set_status(run, "PENDING", events, pull_started_at=now(), connectivity="CONNECTED", connectivity_at=now())
+    elif status == "PENDING" and getattr(run.task, "pull_stopped_at", None) is None:
+        reason = containers.pull(run, work_dir)
+        run.task.pull_stopped_at = now()
         if reason:
-            finish(run, events, reason, "TaskFailedToStart")
-            return
-        _set_status(run, "PENDING", events, pull_started_at=started, pull_stopped_at=started, connectivity="CONNECTED")
-        return
-    if status in ("PENDING", "RUNNING"):
-        for container in run.containers:
-            code = container.exit_code()
-            if code is not None and container.model.last_status != "STOPPED":
-                container.model.last_status = "STOPPED"
-                container.model.exitCode = code
-                container.model.reason = None
-            if code is not None and container.essential:
-                run.scheduler_stop = False
-                begin_stop(run, events, "Essential container in task exited", "EssentialContainerExited")
-                return
-        if status == "PENDING":
-            ready = all(containers.port_answers(port) for c in run.containers for port in c.local_ports)
-            if ready and time.monotonic() - run.created > 0.2:
-                for container in run.containers:
-                    container.model.last_status = "RUNNING"
-                run.running_since = time.monotonic()
-                _set_status(run, "RUNNING", events, started_at=now())
-                targets.register(run)
-            elif time.monotonic() - run.created > START_TIMEOUT_S:
-                begin_stop(run, events, "Task failed to start: its port never answered", "TaskFailedToStart")
-            return
-        unhealthy = targets.unhealthy_target_group(run)
-        if unhealthy:
-            begin_stop(
-                run, events, f"Task failed ELB health checks in (target-group {unhealthy})", "ServiceSchedulerInitiated"
-            )
-        return
-    if status == "STOPPING":
+            begin_stop(run, events, reason, "TaskFailedToStart")
+    elif status in ("PENDING", "RUNNING"):
+        _run(run, work_dir, events)
+    elif status == "STOPPING":
         alive = [c for c in run.containers if c.exit_code() is None]
         overdue = run.stop_requested is not None and time.monotonic() - run.stop_requested > STOP_TIMEOUT_S + 1
         if not alive or overdue:
@@ -163,7 +152,88 @@ def advance(run: TaskRun, work_dir: Path, events: list[dict[str, Any]]) -> None:
                 container.model.last_status = "STOPPED"
                 if container.model.exitCode is None:
                     container.model.exitCode = container.exit_code()
-            finish(run, events, task.stopped_reason, getattr(task, "stop_code", None))
+            if run.network_mode == "awsvpc":
+                _attachments(run, "DETACHING")
+                _set_status(run, "DEPROVISIONING", events)
+            else:
+                finish(run, events, run.task.stopped_reason, getattr(run.task, "stop_code", None))
+    elif status == "DEPROVISIONING":
+        _delete_interfaces(run)
+        finish(run, events, run.task.stopped_reason, getattr(run.task, "stop_code", None))
+
+
+def _run(run: TaskRun, work_dir: Path, events: list[dict[str, Any]]) -> None:
+    """PENDING or RUNNING: start what may start, notice exits and health, turn RUNNING when ready."""
+    for container in run.containers:
+        code = container.exit_code()
+        if code is not None and container.model.last_status != "STOPPED":
+            container.model.last_status = "STOPPED"
+            container.model.exitCode = code
+            if container.essential:
+                run.scheduler_stop = False
+                begin_stop(run, events, "Essential container in task exited", "EssentialContainerExited")
+                return
+        startup.check_health(run, container)
+    for container in run.containers:
+        if container.started:
+            continue
+        try:
+            waiting = startup.waiting_for(run, container)
+        except images.ContainerError as error:
+            container.model.reason = str(error)
+            begin_stop(run, events, str(error), "TaskFailedToStart")
+            return
+        if waiting is None:
+            reason = containers.start(run, container, work_dir, STOP_TIMEOUT_S)
+            if reason:
+                begin_stop(run, events, reason, "TaskFailedToStart")
+                return
+    run.task.health_status = startup.task_health(run)
+    if all(c.started and c.exit_code() is not None for c in run.containers):
+        begin_stop(run, events, "Essential container in task exited", "EssentialContainerExited")
+        return
+    if run.status == "PENDING":
+        started = all(c.started for c in run.containers)
+        ready = started and all(
+            containers.port_answers(port) for c in run.containers if c.exit_code() is None for port in c.local_ports
+        )
+        if ready and time.monotonic() - run.created > 0.2:
+            run.running_since = time.monotonic()
+            _set_status(run, "RUNNING", events, started_at=now())
+            targets.register(run)
+        elif time.monotonic() - run.created > START_TIMEOUT_S:
+            what = "its port never answered" if started else "its containers' dependsOn conditions were never met"
+            begin_stop(run, events, f"Task failed to start: {what}", "TaskFailedToStart")
+        return
+    if run.service is None:
+        return
+    unhealthy = targets.unhealthy_target_group(run)
+    if unhealthy:
+        begin_stop(
+            run, events, f"Task failed ELB health checks in (target-group {unhealthy})", "ServiceSchedulerInitiated"
+        )
+    elif run.task.health_status == "UNHEALTHY":
+        begin_stop(run, events, "Task failed container health checks", "ServiceSchedulerInitiated")
+
+
+def _attachments(run: TaskRun, status: str) -> None:
+    for attachment in run.task.attachments or []:
+        attachment["status"] = status
+
+
+def _delete_interfaces(run: TaskRun) -> None:
+    """DEPROVISIONING: the task's ENI is deleted."""
+    from moto.ec2.models import ec2_backends
+
+    ec2 = ec2_backends[run.backend.account_id][run.backend.region_name]
+    for attachment in run.task.attachments or []:
+        for detail in attachment.get("details", []):
+            if detail["name"] == "networkInterfaceId":
+                try:
+                    ec2.delete_network_interface(detail["value"])
+                except Exception as exc:  # noqa: BLE001 - deleted already
+                    log.debug("delete ENI %s: %s", detail["value"], exc)
+        attachment["status"] = "DELETED"
 
 
 def begin_stop(run: TaskRun, events: list[dict[str, Any]], reason: str, stop_code: str) -> None:
@@ -199,6 +269,9 @@ def finish(run: TaskRun, events: list[dict[str, Any]], reason: str, stop_code: s
     task.execution_stopped_at = now()
     _set_status(run, "STOPPED", events, stopped_at=now())
     logs.pump(run)
+    for container in run.containers:  # the containers' root folders go with the task
+        if container.launch is not None:
+            shutil.rmtree(container.launch.root, ignore_errors=True)
 
 
 def _set_status(run: TaskRun, status: str, events: list[dict[str, Any]], **fields: Any) -> None:

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 import courselab
+from courselab import images
 from courselab.lab.ecs.blue_green import production_weight
 from courselab.lab.elbv2 import listeners as alb_listener
 from tests.conftest import wait_until
@@ -31,8 +32,7 @@ def revision(version: int) -> str:
         containerDefinitions=[
             {
                 "name": "app",
-                "image": "example/shop:1",
-                "command": ["python", APP],
+                "image": images.build_and_push({"web.py": APP}, "shop", "1", cmd=["python", "web.py"]),
                 "memory": 128,
                 "portMappings": [{"containerPort": 8080, "hostPort": 0}],
                 "environment": [{"name": "APP_VERSION", "value": str(version)}, {"name": "MESSAGE", "value": "hi"}],

@@ -8,12 +8,12 @@ import boto3
 import pytest
 
 import courselab
-from courselab import paths
+from courselab import images, paths
 from courselab.lab.ecs import deployments as ecs_scheduler  # the service scheduler's rules
 from courselab.lab.ecs import runs
 from tests.conftest import wait_until
 
-APP = str(paths.CHAPTERS / "containers" / "apps" / "web.py")
+APP = paths.CHAPTERS / "containers" / "apps" / "web.py"
 
 
 @pytest.fixture
@@ -39,8 +39,7 @@ def fargate_task_definition(version: int, *, message: bool = True) -> str:
         containerDefinitions=[
             {
                 "name": "web",
-                "image": "example/web:1",
-                "command": ["python", APP],
+                "image": images.build_and_push({"web.py": APP}, "web", "v1", cmd=["python", "web.py"]),
                 "memory": 512,
                 "portMappings": [{"containerPort": 8080}],
                 "environment": environment,

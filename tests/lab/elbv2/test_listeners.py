@@ -9,12 +9,12 @@ import urllib.request
 import boto3
 import pytest
 
-from courselab import paths
+from courselab import images, paths
 from courselab.lab.elbv2 import listeners as alb_listener
 from courselab.lab.elbv2 import rules
 from tests.conftest import wait_until
 
-APP = str(paths.CHAPTERS / "containers" / "apps" / "web.py")
+APP = paths.CHAPTERS / "containers" / "apps" / "web.py"
 
 
 @pytest.fixture
@@ -56,8 +56,7 @@ def service(name: str, tg: str, count: int) -> None:
         containerDefinitions=[
             {
                 "name": "app",
-                "image": f"example/{name}:1",
-                "command": ["python", APP],
+                "image": images.build_and_push({"web.py": APP}, name, "v1", cmd=["python", "web.py"]),
                 "memory": 128,
                 "portMappings": [{"containerPort": 8080, "hostPort": 0}],
                 "environment": [{"name": "SERVICE_NAME", "value": name}, {"name": "MESSAGE", "value": "hi"}],

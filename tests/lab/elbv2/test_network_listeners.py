@@ -9,13 +9,14 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from courselab import paths
+from courselab import images, paths
 from courselab.lab.elbv2 import health, tcp
 from courselab.lab.elbv2.listeners import listener_url
 from tests.conftest import clean_env, wait_until
@@ -149,10 +150,11 @@ def test_ecs_service_tasks_answer_through_the_nlb(nlb) -> None:
     group = tcp_target_group(nlb["vpc"], "tcp-tasks")
     address = tcp_listener(nlb["lb"], group)
     ecs.create_cluster(clusterName="tcp")
+    image = images.build_and_push({"echo.py": Path(ECHO)}, "echo", "1", cmd=["python", "echo.py"])
     definition = ecs.register_task_definition(
         family="echo", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
         containerDefinitions=[{
-            "name": "echo", "image": "example/echo:1", "command": ["python", ECHO], "memory": 512,
+            "name": "echo", "image": image, "memory": 512,
             "portMappings": [{"containerPort": 7000}], "environment": [{"name": "SERVICE_NAME", "value": "echo"}],
         }],
     )["taskDefinition"]["taskDefinitionArn"]  # fmt: skip

@@ -1,16 +1,21 @@
-"""README: wait for the service to be stable, then open http://<LoadBalancerDns>/ (JSON greeting)."""
+"""README: build the image from src/ and push it to ECR, deploy with Image=<its URI>, wait for the
+service to be stable, then open http://<LoadBalancerDns>/ (JSON greeting)."""
 
 from pathlib import Path
 
 import boto3
 
 import courselab
+from courselab import images
 
 SHAPE = "ECS Fargate service behind an ALB (plain CloudFormation: VPC, ALB, ip target group, awsvpc)"
 
 
 def parameters(app):
-    return {"AppScript": str(Path(__file__).resolve().parent / "src" / "web.py")}
+    # What `docker build` and `docker push` do for this app, with the course's builder: src/web.py in /app.
+    source = Path(__file__).resolve().parent / "src" / "web.py"
+    image = images.build({"web.py": source}, cmd=["python", "web.py"], env={"PORT": "8080"}, ports=[8080])
+    return {"Image": images.push(image, "ecs-fargate-alb/web", "v1")}
 
 
 def exercise(app):

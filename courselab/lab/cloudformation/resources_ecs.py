@@ -1,0 +1,211 @@
+"""ECS resource types with every property the API has: task definitions and services.
+
+Stock moto's models keep only part of a template:
+
+* ``AWS::ECS::TaskDefinition`` keeps ``Family``, ``ContainerDefinitions``, ``Volumes`` and
+  ``Memory`` and drops ``NetworkMode``, ``Cpu``, ``RequiresCompatibilities``, the roles,
+  ``RuntimePlatform``, ``EphemeralStorage``, ``PidMode``/``IpcMode`` and ``Tags``, so a Fargate
+  task definition became a ``bridge`` one; an update stored the container definitions with
+  CloudFormation's capitalised keys (``Image``, ``PortMappings``), which nothing could read.
+* ``AWS::ECS::Service`` keeps ``Cluster``, ``TaskDefinition`` and ``DesiredCount`` and drops
+  ``LaunchType``, ``NetworkConfiguration``, ``LoadBalancers``, ``DeploymentConfiguration``,
+  ``HealthCheckGracePeriodSeconds``, ``PlatformVersion``, ``DeploymentController``,
+  ``ServiceRegistries``, ``PropagateTags``, ``Role`` and ``Tags``, so a Fargate service behind an ALB
+  came up as an EC2 service with no load balancer and ran no task.
+
+Here both are created (and updated) as ``RegisterTaskDefinition`` and ``CreateService`` /
+``UpdateService`` would create them, with the properties in the API's spelling
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html,
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html):
+an updated task definition is a new revision (the old one is deregistered), and a service updated to
+it starts a rolling deployment. ``DesiredCount`` defaults to 1, as CloudFormation's does. The lab's
+ECS extension is installed first, so the service's tasks run (:mod:`courselab.lab.ecs`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_INTEGERS = {
+    "containerPort",
+    "hostPort",
+    "maximumPercent",
+    "minimumHealthyPercent",
+    "cpu",
+    "memory",
+    "memoryReservation",
+    "interval",
+    "timeout",
+    "retries",
+    "startPeriod",
+    "startTimeout",
+    "stopTimeout",
+    "sizeInGiB",
+    "weight",
+    "base",
+}
+
+
+def _api(value: Any, key: str = "") -> Any:
+    """CloudFormation's spelling to the API's: ``PortMappings`` → ``portMappings``, numbers as numbers."""
+    if isinstance(value, dict):
+        if key in ("options", "dockerLabels"):  # free-form maps: keys stay as written
+            return dict(value)
+        return {k[:1].lower() + k[1:]: _api(v, k[:1].lower() + k[1:]) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_api(item, key) for item in value]
+    if key in _INTEGERS and isinstance(value, str) and value.isdigit():
+        return int(value)
+    if key in ("enable", "rollback", "essential", "readonlyRootFilesystem") and isinstance(value, str):
+        return value.lower() == "true"
+    return value
+
+
+def _ecs(account_id: str, region: str) -> Any:
+    from moto.ecs.models import ecs_backends
+
+    from courselab.lab import registry
+
+    registry.install_for_request("ecs")
+    return ecs_backends[account_id][region]
+
+
+def _name_of(value: Any) -> str:
+    """A ``Cluster`` or ``TaskDefinition`` given as a model, a name or an ARN."""
+    return str(getattr(value, "arn", None) or getattr(value, "name", None) or value)
+
+
+def _register(props: dict[str, Any], backend: Any) -> Any:
+    return backend.register_task_definition(
+        family=props.get("Family") or f"task-definition-{len(backend.task_definitions) + 1}",
+        container_definitions=_api(props.get("ContainerDefinitions") or []),
+        volumes=_api(props.get("Volumes") or []),
+        network_mode=props.get("NetworkMode"),
+        tags=_api(props.get("Tags")),
+        placement_constraints=_api(props.get("PlacementConstraints")),
+        requires_compatibilities=props.get("RequiresCompatibilities"),
+        cpu=str(props["Cpu"]) if props.get("Cpu") is not None else None,
+        memory=str(props["Memory"]) if props.get("Memory") is not None else None,
+        task_role_arn=props.get("TaskRoleArn"),
+        execution_role_arn=props.get("ExecutionRoleArn"),
+        proxy_configuration=_api(props.get("ProxyConfiguration")),
+        inference_accelerators=_api(props.get("InferenceAccelerators")),
+        runtime_platform=_api(props.get("RuntimePlatform")),
+        ipc_mode=props.get("IpcMode"),
+        pid_mode=props.get("PidMode"),
+        ephemeral_storage=_api(props.get("EphemeralStorage")),
+    )
+
+
+def create_task_definition(
+    original: Any,
+    cls: Any,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kw: Any,
+) -> Any:
+    """``AWS::ECS::TaskDefinition``: ``RegisterTaskDefinition`` with every property."""
+    return _register(cloudformation_json.get("Properties") or {}, _ecs(account_id, region_name))
+
+
+def update_task_definition(
+    original: Any,
+    cls: Any,
+    original_resource: Any,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """A changed task definition is a new revision; the one it replaces is deregistered."""
+    backend = _ecs(account_id, region_name)
+    created = _register(cloudformation_json.get("Properties") or {}, backend)
+    backend.deregister_task_definition(original_resource.arn)
+    return created
+
+
+def _service_settings(props: dict[str, Any]) -> dict[str, Any]:
+    settings = {
+        "network_configuration": _api(props.get("NetworkConfiguration")),
+        "load_balancers": _api(props.get("LoadBalancers")),
+        "deployment_configuration": _api(props.get("DeploymentConfiguration")),
+        "health_check_grace_period_seconds": (
+            int(props["HealthCheckGracePeriodSeconds"]) if props.get("HealthCheckGracePeriodSeconds") else None
+        ),
+        "platform_version": props.get("PlatformVersion"),
+    }
+    return {key: value for key, value in settings.items() if value is not None}
+
+
+def _keep(service: Any, settings: dict[str, Any]) -> None:
+    """What the ECS extension keeps of CreateService beyond moto (as its CreateService patch does)."""
+    from courselab.lab.ecs import deployments, events
+
+    service.deployment_configuration = settings.get("deployment_configuration") or {}
+    service.health_check_grace_period_seconds = settings.get("health_check_grace_period_seconds")
+    service.created_at = events.now()
+    deployments.deployment_config(service)
+
+
+def create_service(
+    original: Any,
+    cls: Any,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kw: Any,
+) -> Any:
+    """``AWS::ECS::Service``: ``CreateService`` with every property."""
+    from courselab.lab.ecs import runs
+
+    props = cloudformation_json.get("Properties") or {}
+    backend = _ecs(account_id, region_name)
+    settings = _service_settings(props)
+    with runs.lock:
+        service = backend.create_service(
+            _name_of(props.get("Cluster") or "default"),
+            props.get("ServiceName") or resource_name,
+            int(props.get("DesiredCount", 1)),
+            task_definition_str=_name_of(props["TaskDefinition"]) if props.get("TaskDefinition") else None,
+            load_balancers=settings.get("load_balancers"),
+            scheduling_strategy=props.get("SchedulingStrategy"),
+            tags=_api(props.get("Tags")),
+            deployment_controller=_api(props.get("DeploymentController")),
+            launch_type=props.get("LaunchType"),
+            service_registries=_api(props.get("ServiceRegistries")),
+            platform_version=props.get("PlatformVersion"),
+            propagate_tags=props.get("PropagateTags") or "NONE",
+            network_configuration=settings.get("network_configuration"),
+            role_arn=props.get("Role"),
+        )
+        _keep(service, settings)
+    return service
+
+
+def update_service(
+    original: Any,
+    cls: Any,
+    original_resource: Any,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """Same cluster: ``UpdateService`` (a new task definition deploys); another cluster: a new service."""
+    props = cloudformation_json.get("Properties") or {}
+    backend = _ecs(account_id, region_name)
+    cluster = backend._get_cluster(_name_of(props.get("Cluster") or "default"))
+    if cluster.arn != original_resource.cluster_arn:
+        backend.delete_service(original_resource.cluster_name, original_resource.name, True)
+        return create_service(original, cls, new_resource_name, cloudformation_json, account_id, region_name)
+    update = {
+        "cluster": cluster.name,
+        "service": original_resource.name,
+        "task_definition": _name_of(props["TaskDefinition"]) if props.get("TaskDefinition") else None,
+        "desired_count": int(props.get("DesiredCount", 1)),
+        **_service_settings(props),
+    }
+    return backend.update_service(update)
