@@ -74,6 +74,12 @@ def execute(cache_path: Path, notebooks: list[Path], jobs: int, timeout: int) ->
         for status, uri in pool.imap_unordered(ExecutionWorkerLocalMProc(), work, chunksize=1):
             if status != 0:
                 failed.append(uri)
+    # A kernel can die before it answers when the machine is busy starting several at once: a
+    # notebook that failed gets one more run on its own before it counts as failed.
+    retry = [w for w in work if w.uri in failed]
+    if retry:
+        print(f"execute_notebooks: running {len(retry)} failed notebook(s) again, one at a time")
+        failed = [uri for status, uri in map(ExecutionWorkerLocalMProc(), retry) if status != 0]
     seconds = time.perf_counter() - started
     print(f"execute_notebooks: executed {len(work) - len(failed)} of {len(work)} notebooks in {seconds:.1f} s")
     for uri in failed:
