@@ -44,3 +44,12 @@ class RequestEntityTooLargeException(JsonRESTError):
 
     def __init__(self, message: str) -> None:
         super().__init__("RequestEntityTooLargeException", message)
+
+
+class InvalidRuntimeException(JsonRESTError):
+    """HTTP 502: Lambda cannot run the function's runtime; the lab's case: a container-image function."""
+
+    code = 502
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidRuntimeException", message)

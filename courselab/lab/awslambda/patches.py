@@ -5,7 +5,8 @@ Stock moto runs handlers in Docker or answers with a canned string. Here
 ``RequestResponse`` runs the handler now in the lab's runtime (:mod:`courselab.lab.awslambda.runtime`),
 ``Event`` queues it in :mod:`courselab.lab.awslambda.async_invoke`, ``DryRun`` only checks. Moto
 also forgets a function's ``DeadLetterConfig``; the lab keeps it, since asynchronous failures are
-delivered there. A deleted function's environments go with it.
+delivered there. A container-image function (``PackageType`` ``Image``) is refused with
+``InvalidRuntimeException``: the lab runs .zip packages only. A deleted function's environments go with it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from typing import Any
 
 from courselab.lab.awslambda import async_invoke, function_urls, runtime, versions
-from courselab.lab.awslambda.errors import InvalidRequestContentException
+from courselab.lab.awslambda.errors import InvalidRequestContentException, InvalidRuntimeException
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
@@ -31,6 +32,11 @@ def _header(headers: Any, name: str) -> str | None:
 @patches.replace(f"{_MODELS}:LambdaFunction.invoke")
 def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
     """Run the request: now (``RequestResponse``), later (``Event``) or not at all (``DryRun``)."""
+    if getattr(self, "package_type", "Zip") == "Image":
+        raise InvalidRuntimeException(
+            f"The local lab cannot run the container-image function {self.function_name} (PackageType Image):"
+            " it runs .zip packages of Python handlers only. Deploy the handler as a .zip to run it here."
+        )
     text = body.decode() if isinstance(body, bytes) else (body or "")
     if not text.strip():
         text = "{}"

@@ -101,3 +101,19 @@ def test_payloads_over_the_quota_are_refused_before_anything_runs(versioned):
         FunctionName="versioned", InvocationType="Event", Payload=json.dumps({"blob": "x" * 1000}).encode()
     )
     assert accepted["StatusCode"] == 202
+
+
+def test_a_container_image_function_is_refused_loudly(lambda_role):
+    lambda_ = boto3.client("lambda")
+    lambda_.create_function(
+        FunctionName="from-image",
+        PackageType="Image",
+        Role=lambda_role,
+        Code={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:1"},
+    )
+    with pytest.raises(ClientError) as caught:
+        lambda_.invoke(FunctionName="from-image", Payload=b"{}")
+    error = caught.value.response["Error"]
+    assert error["Code"] == "InvalidRuntimeException"
+    assert "container-image function from-image" in error["Message"] and ".zip" in error["Message"]
+    assert lambda_.get_function(FunctionName="from-image")["Configuration"]["PackageType"] == "Image"
