@@ -13,10 +13,14 @@ def handler(event, context):
         change = record["dynamodb"]
         old = change.get("OldImage", {}).get("status", {}).get("S")
         new = change.get("NewImage", {}).get("status", {}).get("S")
-        print(json.dumps({
-            "stream_event": record["eventName"],
-            "keys": {k: next(iter(v.values())) for k, v in change["Keys"].items()},
-            "status": [old, new],
-            "by_service": record.get("userIdentity", {}).get("principalId") == "dynamodb.amazonaws.com",
-        }))
+        print(
+            json.dumps(
+                {
+                    "stream_event": record["eventName"],
+                    "keys": {k: next(iter(v.values())) for k, v in change["Keys"].items()},
+                    "status": [old, new],
+                    "by_service": record.get("userIdentity", {}).get("principalId") == "dynamodb.amazonaws.com",
+                }
+            )
+        )
     return {"processed": len(event["Records"])}
