@@ -146,7 +146,7 @@ def reconcile(table: TaskRuns, backend: Any, service: Any, events: list[dict[str
     if primary["rolloutState"] != "FAILED":
         room = max(0, upper - len(live)) if old else desired - len(new)
         for _ in range(min(max(0, desired - len(new)), max(room, 0))):
-            run = new_task_run(backend, service, primary)
+            run = new_task_run(backend, service, primary, [r.task.capacity_provider_name for r in live])
             if run is None:
                 message = "was unable to place a task because no container instance met all of its requirements."
                 if not service.events or not service.events[0]["message"].endswith(message):

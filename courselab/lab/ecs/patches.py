@@ -4,8 +4,9 @@ Stock moto stores services and tasks but runs nothing; the lab's service schedul
 (:mod:`courselab.lab.ecs.reconciler`) needs moto to keep what it drops and to leave running tasks
 to the lab:
 
-* ``CreateService`` keeps ``deploymentConfiguration`` and ``healthCheckGracePeriodSeconds``
-  (moto drops both);
+* ``CreateService`` keeps ``deploymentConfiguration``, ``healthCheckGracePeriodSeconds`` and a
+  ``capacityProviderStrategy`` (moto drops all three, and calls a service without a launch type
+  ``EC2``; :mod:`courselab.lab.ecs.capacity` places its tasks);
 * ``UpdateService`` with a new task definition (or ``forceNewDeployment``) starts a rolling
   deployment: a new PRIMARY deployment, the others ACTIVE
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html);
@@ -38,10 +39,16 @@ _BACKEND = "moto.ecs.models:EC2ContainerServiceBackend"
 
 @patches.wrap("moto.ecs.responses:EC2ContainerServiceResponse.create_service")
 def create_service(original: Any, self: Any) -> Any:
-    """CreateService, keeping what moto drops: deploymentConfiguration and the health check grace period."""
+    """CreateService, keeping what moto drops: deploymentConfiguration, the grace period, the strategy."""
     result = original(self)
     with runs.lock:
         service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+        if not self._get_param("launchType"):
+            cluster = self.ecs_backend.clusters[service.cluster_name]
+            strategy = self._get_param("capacityProviderStrategy") or cluster.default_capacity_provider_strategy
+            if strategy:  # a capacity provider strategy instead of a launch type, as AWS allows
+                service.launch_type = None
+                service.capacity_provider_strategy = strategy
         service.deployment_configuration = self._get_param("deploymentConfiguration") or {}
         service.health_check_grace_period_seconds = self._get_param("healthCheckGracePeriodSeconds")
         service.created_at = events.now()

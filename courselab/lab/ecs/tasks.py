@@ -40,7 +40,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from courselab.lab.ecs import containers, images, logs, startup, targets
+from courselab.lab.ecs import capacity, containers, images, logs, startup, targets
 from courselab.lab.ecs.events import now, task_event
 from courselab.lab.ecs.runs import ContainerRun, TaskRun, service_key
 
@@ -52,9 +52,16 @@ START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 2.0
 
 
-def new_task_run(backend: Any, service: Any, deployment: dict[str, Any]) -> TaskRun | None:
-    """Create a service's task in moto's store (placement, ENI) and the lab's record of it, PROVISIONING."""
+def new_task_run(
+    backend: Any, service: Any, deployment: dict[str, Any], placed: list[str | None] | None = None
+) -> TaskRun | None:
+    """Create a service's task in moto's store (placement, ENI) and the lab's record of it, PROVISIONING.
+
+    ``placed``: the capacity providers of the service's live tasks, for a capacity provider strategy.
+    """
     td = backend.describe_task_definition(deployment["taskDefinition"])
+    strategy = capacity.strategy_of(service)
+    provider = capacity.next_provider(strategy, placed or []) if strategy else None
     tasks = backend.run_task(
         service.cluster_name,
         td.arn,
@@ -66,10 +73,12 @@ def new_task_run(backend: Any, service: Any, deployment: dict[str, Any]) -> Task
         service.network_configuration or None,
         f"service:{service.name}",
         service.platform_version,
-        None,
+        [{"capacityProvider": provider}] if provider else None,
     )
     if not tasks:
         return None
+    if provider in capacity.FARGATE_PROVIDERS:
+        tasks[0].launch_type = "FARGATE"  # as AWS reports a task placed by FARGATE or FARGATE_SPOT
     return track(backend, tasks[0], service_key(service), deployment["id"])
 
 
