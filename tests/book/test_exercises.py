@@ -28,7 +28,7 @@ TIMEOUT_S = 240  # generous: a loaded 2-core CI machine starts a lab in ~10 s
 CHAPTERS = {"what-serverless", "lambda", "event-driven", "web-api", "xray", "sam"}
 CHAPTERS |= {"docker", "ecs", "fargate", "eks", "ecr", "ecs-alb"}
 CHAPTERS |= {"step-functions", "messaging", "api-protection"}  # new chapters of issue 14 (helper "chapters")
-CHAPTERS |= {"lambda-performance", "serverless-data"}  # new chapters of issue 14 (helper "chapters2")
+CHAPTERS |= {"lambda-performance", "serverless-data", "ecs-production"}  # new chapters of issue 14 (helper "chapters2")
 
 
 def test_every_chapter_has_an_exercise() -> None:

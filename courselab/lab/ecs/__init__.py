@@ -17,6 +17,7 @@ lab's ECR, unpacked into its own root, its config merged with the definition),
 :mod:`~courselab.lab.ecs.blue_green` and :mod:`~courselab.lab.ecs.target_groups` (the built-in
 blue/green, linear and canary strategies), :mod:`~courselab.lab.ecs.service_deployments` (the
 history ``ListServiceDeployments`` answers),
+:mod:`~courselab.lab.ecs.capacity` (capacity provider strategies: FARGATE and FARGATE_SPOT),
 :mod:`~courselab.lab.ecs.reconciler` (the periodic pass), :mod:`~courselab.lab.ecs.targets`
 (target group registration), :mod:`~courselab.lab.ecs.events` (EventBridge),
 :mod:`~courselab.lab.ecs.logs` (``awslogs``) and :mod:`~courselab.lab.ecs.patches` (what changes in
