@@ -41,7 +41,10 @@ def unavailable() -> str | None:
     tool = shutil.which("bwrap")
     if tool is None:
         return "bubblewrap (bwrap) is not installed (Debian: apt-get install bubblewrap)"
-    probe = [tool, "--ro-bind", "/", "/", "--unshare-pid", "--die-with-parent", "true"]
+    # The mounts a container gets too: inside another sandbox (the grader's) bwrap may start but
+    # be refused a new /proc, and every container would then exit at once.
+    probe = [tool, "--ro-bind", "/", "/", "--unshare-pid", "--die-with-parent"]
+    probe += ["--proc", "/proc", "--dev", "/dev", "true"]
     try:
         result = subprocess.run(probe, capture_output=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import subprocess
 import tarfile
 import urllib.request
 
@@ -171,3 +172,23 @@ def test_pushing_a_new_image_and_updating_the_service_changes_what_answers(lab) 
     assert {t["containers"][0].get("imageDigest") for t in task if t["lastStatus"] == "RUNNING"} == {
         digest["imageDetails"][0]["imageDigest"]
     }
+
+
+def test_the_probe_asks_for_the_mounts_a_container_gets(monkeypatch) -> None:
+    """Inside another sandbox (the grader's) bwrap may start yet be refused a new /proc: the probe must see that."""
+    seen: list[list[str]] = []
+
+    def refuse_proc(argv, **_):
+        seen.append(argv)
+        if "--proc" in argv:
+            return subprocess.CompletedProcess(argv, 1, b"", b"bwrap: Can't mount proc on /newroot/proc")
+        return subprocess.CompletedProcess(argv, 0, b"", b"")
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda _: "/usr/bin/bwrap")
+    monkeypatch.setattr(sandbox.subprocess, "run", refuse_proc)
+    sandbox.unavailable.cache_clear()
+    try:
+        assert "Can't mount proc" in (sandbox.unavailable() or "")
+        assert "--proc" in seen[0] and "--dev" in seen[0]
+    finally:
+        sandbox.unavailable.cache_clear()
