@@ -172,7 +172,7 @@ def create_resources(stack: Any) -> None:
 
 
 def roll_back_creation(stack: Any, failed: ResourceFailed) -> None:
-    log.warning("stack %s: %s", stack.name, failed)
+    log.info("stack %s: %s", stack.name, failed)
     if failed.logical_id != stack.name:
         event(stack, failed.logical_id, failed.resource_type, f"{failed.action}_FAILED", reason=failed.reason)
         why = f"The following resource(s) failed to create: [{failed.logical_id}]. Rollback requested by user."
@@ -251,7 +251,7 @@ def update(stack: Any, template: str, role_arn: str | None = None, parameters: A
 
 
 def roll_back_update(stack: Any, failed: ResourceFailed, template: str, parameters: dict[str, Any]) -> None:
-    log.warning("stack %s: update failed: %s", stack.name, failed)
+    log.info("stack %s: update failed: %s", stack.name, failed)
     if failed.logical_id != stack.name:
         event(stack, failed.logical_id, failed.resource_type, f"{failed.action}_FAILED", reason=failed.reason)
         why = f"The following resource(s) failed to {failed.action.lower()}: [{failed.logical_id}]. "
