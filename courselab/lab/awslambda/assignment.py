@@ -110,11 +110,12 @@ class Assignment(Generic[E]):
     def _live(self) -> int:
         return len(self._busy) + sum(p.starting + len(p.idle) for p in self._pools.values())
 
-    def started(self, pool: Pool[E], env: E) -> None:
-        """A new environment now serves a request of this assignment."""
+    def started(self, pool: Pool[E], env: E) -> bool:
+        """A new environment now serves a request of this assignment; False if a reset came meanwhile."""
         with self._lock:
             pool.starting -= 1
             self._busy.add(env)
+            return self._pools.get(env.spec.function_arn) is pool
 
     def release(self, pool: Pool[E], env: E | None, healthy: bool) -> None:
         """Count the request out; keep its environment warm unless it broke or the lab was reset meanwhile."""
@@ -158,6 +159,28 @@ class Assignment(Generic[E]):
             pool = self._pools.pop(function_arn, None)
             for env in pool.idle if pool else []:
                 self._retire(env)
+
+    def sweep(self, exists: Callable[[FunctionSpec], bool]) -> list[E]:
+        """Forget the pools of functions that are gone (wiped by a reset while requests came in).
+
+        Their idle environments are retired; the busy ones are returned for the caller to stop.
+        """
+        with self._lock:
+            gone = {
+                arn
+                for arn, pool in self._pools.items()
+                if (pool.idle or pool.in_flight) and not self._exists(arn, exists)
+            }
+            for arn in gone:
+                for env in self._pools.pop(arn).idle:
+                    self._retire(env)
+            return [env for env in self._busy if env.spec.function_arn in gone]
+
+    def _exists(self, arn: str, exists: Callable[[FunctionSpec], bool]) -> bool:
+        specs = [env.spec for env in self._busy if env.spec.function_arn == arn] + [
+            e.spec for e in self._pools[arn].idle
+        ]
+        return not specs or exists(specs[0])
 
     def environments(self) -> list[tuple[E, str]]:
         """Every live environment with its state, ``idle`` or ``busy``."""

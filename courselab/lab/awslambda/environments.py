@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -35,6 +36,14 @@ from courselab.lab.awslambda.limits import folder_bytes, readable
 from courselab.lab.awslambda.runtime import INIT_TIMEOUT_S, MAX_LOG_BYTES, RUNTIME_VARIABLES, FunctionSpec
 
 LOG_NAME = "runtime.log"
+#: How Lambda's runtime names the signal that ended a process ("Runtime exited with error: signal: killed").
+SIGNAL_WORDS = {
+    signal.SIGKILL: "killed",
+    signal.SIGTERM: "terminated",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGXFSZ: "file size limit exceeded",
+}
 #: How often a running request's output and /tmp are checked against their caps.
 CHECK_EVERY_S = 0.25
 
@@ -86,35 +95,52 @@ class _Channel:
         self._write = os.fdopen(write_fd, "w", encoding="utf-8")
         self._read_fd = read_fd
         self._buffer = b""
+        self._lock = threading.Lock()
+        self._closed = False
 
     def send(self, message: dict[str, Any]) -> None:
-        self._write.write(json.dumps(message) + "\n")
-        self._write.flush()
+        """Send one message; if the environment is gone, the next :meth:`receive` says so."""
+        try:
+            self._write.write(json.dumps(message) + "\n")
+            self._write.flush()
+        except (OSError, ValueError):
+            pass
 
     def receive(self, timeout: float) -> dict[str, Any] | None:
-        """The next message; None if the other side closed; TimeoutError past the deadline."""
+        """The next message; None if the other side closed; TimeoutError past the deadline.
+
+        The descriptor is read under a lock in short slices, so :meth:`close` from another thread
+        (a reset) never closes it under a read, where its number could be reused meanwhile.
+        """
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
-            try:
-                ready = left > 0 and readable(self._read_fd, left)
-                chunk = os.read(self._read_fd, 1 << 16) if ready else b""
-            except (OSError, ValueError):  # closed under us: the environment was shut down
-                return None
-            if not ready:
+            if left <= 0:
                 raise TimeoutError
-            if not chunk:
+            with self._lock:
+                if self._closed:
+                    return None
+                try:
+                    chunk = os.read(self._read_fd, 1 << 16) if readable(self._read_fd, min(left, 0.25)) else None
+                except OSError:
+                    return None
+            if chunk == b"":
                 return None
-            self._buffer += chunk
+            if chunk:
+                self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
 
     def close(self) -> None:
-        for close in (self._write.close, lambda: os.close(self._read_fd)):
-            try:
-                close()
-            except OSError:
-                pass
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for close in (self._write.close, lambda: os.close(self._read_fd)):
+                try:
+                    close()
+                except OSError:
+                    pass
 
 
 class ExecutionEnvironment:
@@ -278,22 +304,23 @@ class ExecutionEnvironment:
         code = self.process.poll()
         if code is None or code >= 0:
             return f"exit status {code}"
-        return f"signal: {signal.Signals(-code).name.removeprefix('SIG').lower()}"
+        return f"signal: {SIGNAL_WORDS.get(-code) or signal.Signals(-code).name.removeprefix('SIG').lower()}"
 
     def signal_kill(self) -> None:
         """SIGKILL the process group (and so anything the handler started), without waiting."""
-        self.channel.close()
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if self.process.poll() is not None:  # ended (and reaped): its number may be another's now
+            return
+        # the process itself too: a child just forked may not lead its own group yet
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def kill(self) -> None:
         """Stop the process (and anything it started), keeping its log to read."""
-        if self.process.poll() is None:
-            self.signal_kill()
-        else:
-            self.channel.close()
+        self.signal_kill()
+        self.channel.close()  # after the kill: a reader sees the end at once and lets go
         self.process.wait()
 
     def shutdown(self) -> None:

@@ -46,6 +46,17 @@ MONITOR_EVERY_S = 2.0
 MEMORY_SAMPLE = 16
 
 
+def _exists(spec: FunctionSpec) -> bool:
+    """Whether moto still has the function (a reset wipes it while requests may be coming in)."""
+    from moto.awslambda.utils import get_backend
+
+    try:
+        get_backend(spec.account_id, spec.region).get_function(spec.function_name)
+    except Exception:  # noqa: BLE001 - moto's ResourceNotFoundException, or a backend being wiped
+        return False
+    return True
+
+
 class ProcessRuntime(LambdaRuntime):
     """All execution environments of the lab as local processes."""
 
@@ -72,7 +83,8 @@ class ProcessRuntime(LambdaRuntime):
         return []
 
     def check_memory(self) -> None:
-        """Add up what the environments use, note memory pressure and stop environments idle too long."""
+        """Add up what the environments use, note memory pressure, stop environments idle too long
+        and those of functions that are gone."""
         pids = [env.process.pid for env, _ in self.assignment.environments()]
         # smaps_rollup walks a process's page tables: a sample of them stands for the rest
         sample = random.sample(pids, min(len(pids), MEMORY_SAMPLE))
@@ -81,6 +93,8 @@ class ProcessRuntime(LambdaRuntime):
         self.assignment.memory_mb = used
         self.assignment.under_pressure = self.limits.under_pressure(used)
         self.assignment.reap_idle()
+        for env in self.assignment.sweep(_exists):  # started for a function a reset wiped meanwhile
+            env.signal_kill()
 
     def _code_dir(self, fn: Any, spec: FunctionSpec) -> Path:
         """The unzipped deployment package, shared by every environment of that code (like /var/task)."""
@@ -143,7 +157,8 @@ class ProcessRuntime(LambdaRuntime):
                     tmp_bytes=self.limits.tmp_bytes(spec.ephemeral_storage),
                     log_spill_bytes=self.limits.log_spill_bytes,
                 )
-                self.assignment.started(pool, env)
+                if not self.assignment.started(pool, env):
+                    env.signal_kill()  # the lab was reset (or the function deleted) while it started
                 env.wait_ready()
             result = self._run(env, spec, request_id, event, cold, client_context, trace_id)
             healthy = result.function_error is None or env.alive
