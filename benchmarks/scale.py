@@ -11,6 +11,10 @@ not asserted. The targets (issue 13) are read off the output:
   (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html,
   https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html).
 
+The burst runs twice: from boto3 threads in this process (as a notebook would send it), and from a
+light HTTP client in a process of its own (``burst_client.py``), which leaves the lab's process to
+the lab.
+
 Memory is read from ``/proc/<pid>/smaps_rollup``: USS (private clean + private dirty) is what one
 environment alone costs; PSS shares each shared page among the processes that map it, so the PSS of
 every environment, the lab and its helpers adds up to what they cost together.
@@ -22,6 +26,7 @@ import io
 import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -196,18 +201,45 @@ def burst(lam: Any, count: int = BURST, sleep_s: float = 2.0) -> None:
     )
 
 
-def main() -> None:
+def burst_from_another_process(endpoint: str, count: int = BURST, sleep_s: float = 2.0) -> None:
+    """The same burst from a light client in a process of its own: what the lab alone can do."""
+    before = total_pss_mb()
+    with PeakMemory() as peak:
+        output = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).parent / "burst_client.py"),
+                endpoint,
+                "uses-boto3",
+                str(count),
+                str(sleep_s),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    print(f"{count} concurrent invokes of a {sleep_s:.0f}-s handler, light client in another process")
+    print(
+        f"  wall time {figures['wall_s']:6.1f} s   HTTP statuses {figures['statuses']}"
+        f"   environments used {figures['environments']}"
+    )
+    print(
+        f"  lab memory (PSS): before {before:7.0f} MB   peak {peak.peak_mb:7.0f} MB ({peak.peak_processes} processes)"
+    )
+
+
+def fresh_lab(config: Any, *functions: str) -> Any:
+    """Wipe the lab, then a role and the named functions (``name`` -> handlers/<module>.py)."""
     import boto3
-    from botocore.config import Config
 
     import courselab
 
-    print(f"courselab Lambda scale benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cores)\n")
-    courselab.start(quiet=True)
-    config = Config(max_pool_connections=BURST + 10, retries={"total_max_attempts": 1}, read_timeout=120)
+    courselab.reset()
     lam = boto3.client("lambda", config=config)
     role = boto3.client("iam").create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(ROLE_POLICY))
-    for name, module in (("echo", "echo"), ("uses-boto3", "uses_boto3")):
+    for name in functions:
+        module = name.replace("-", "_")
         lam.create_function(
             FunctionName=name,
             Runtime="python3.12",
@@ -216,23 +248,25 @@ def main() -> None:
             Code={"ZipFile": package(f"{module}.py")},
             Timeout=30,
         )
+    return lam
+
+
+def main() -> None:
+    from botocore.config import Config
+
+    import courselab
     from courselab.lab.awslambda import runtime
 
+    print(f"courselab Lambda scale benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cores)\n")
+    lab = courselab.start(quiet=True)
+    config = Config(max_pool_connections=BURST + 10, retries={"total_max_attempts": 1}, read_timeout=120)
+    lam = fresh_lab(config, "echo", "uses-boto3")
     print(f"runtime: {type(runtime.current()).__name__}\n")
     warm_memory(lam)
     cold_invokes(lam)
-    courselab.reset()
-    lam = boto3.client("lambda", config=config)
-    role = boto3.client("iam").create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(ROLE_POLICY))
-    lam.create_function(
-        FunctionName="uses-boto3",
-        Runtime="python3.12",
-        Role=role["Role"]["Arn"],
-        Handler="uses_boto3.handler",
-        Code={"ZipFile": package("uses_boto3.py")},
-        Timeout=30,
-    )
-    burst(lam)
+    burst(fresh_lab(config, "uses-boto3"))
+    fresh_lab(config, "uses-boto3")
+    burst_from_another_process(lab.endpoint)
     courselab.stop()
 
 
