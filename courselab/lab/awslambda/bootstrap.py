@@ -127,34 +127,31 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
+def _status_mb(field: str) -> int | None:
+    """A figure of this process from Linux's /proc/self/status (``VmHWM``, ``VmData``), in MB."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return None
+
+
 def _max_memory_mb() -> int:
     """Peak resident memory of this process (Linux's VmHWM: ru_maxrss would count the lab's fork)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
+    peak = _status_mb("VmHWM")
+    if peak is not None:
+        return peak
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss // (1024 * 1024) if sys.platform == "darwin" else rss // 1024
-
-
-def _vm_data_mb() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmData:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
 
 
 def _apply_limits(limits: dict[str, int]) -> None:
     """Memory (``MemorySize`` more than now) and the largest file (the size of ``/tmp``)."""
     if "memory_mb" in limits and hasattr(resource, "RLIMIT_DATA"):
-        data = (_vm_data_mb() + limits["memory_mb"]) * 1024 * 1024
+        data = ((_status_mb("VmData") or 0) + limits["memory_mb"]) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (data, data))
     if "file_bytes" in limits:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead
