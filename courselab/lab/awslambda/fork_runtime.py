@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 from courselab import paths
@@ -23,6 +24,8 @@ from courselab.lab.awslambda.process_runtime import ProcessRuntime
 from courselab.lab.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
+#: The fork server starts this long after the lab (or at the first cold start, if that is sooner).
+START_AFTER_S = 0.5
 
 
 class ForkServerRuntime(ProcessRuntime):
@@ -31,20 +34,33 @@ class ForkServerRuntime(ProcessRuntime):
     launcher_kind = "fork"
 
     def __init__(self, endpoint: str, jobs: Scheduler | None = None) -> None:
-        # Started first: it imports while the lab goes on starting.
-        self.server = ForkServer(
-            {
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "LANG": "en_US.UTF-8",
-                "TZ": ":UTC",
-                "PYTHONPATH": os.pathsep.join([str(paths.SOURCE_ROOT), *site_packages()]),
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "PYTHONUNBUFFERED": "1",
-                "AWS_CONFIG_FILE": os.devnull,
-                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            }
-        )
         super().__init__(endpoint, jobs)
+        self._server: ForkServer | None = None
+        self._server_lock = threading.Lock()
+        if jobs is not None:  # soon after the lab has started, not while it starts (2 cores)
+            jobs.call_later(START_AFTER_S, self.start_server, name="lambda-fork-server", persistent=True)
+
+    def start_server(self) -> ForkServer:
+        """The fork server, started now if it is not yet (it imports boto3: a few hundred ms)."""
+        with self._server_lock:
+            if self._server is None:
+                self._server = ForkServer(
+                    {
+                        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                        "LANG": "en_US.UTF-8",
+                        "TZ": ":UTC",
+                        "PYTHONPATH": os.pathsep.join([str(paths.SOURCE_ROOT), *site_packages()]),
+                        "PYTHONDONTWRITEBYTECODE": "1",
+                        "PYTHONUNBUFFERED": "1",
+                        "AWS_CONFIG_FILE": os.devnull,
+                        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                    }
+                )
+            return self._server
+
+    @property
+    def server(self) -> ForkServer:
+        return self._server or self.start_server()
 
     def launcher(self, code_dir: Path, opt_dir: Path | None) -> Launcher:
         try:
@@ -64,8 +80,11 @@ class ForkServerRuntime(ProcessRuntime):
             return spawn(code_dir, environment, limits, fds)
 
     def overhead_pids(self) -> list[int]:
-        return [self.server.process.pid]
+        return [self._server.process.pid] if self._server is not None else []
 
     def close(self) -> None:
         super().close()
-        self.server.close()
+        with self._server_lock:
+            if self._server is not None:
+                self._server.close()
+                self._server = None

@@ -147,16 +147,21 @@ class ProcessRuntime(LambdaRuntime):
         try:
             if env is None:
                 code_dir, opt_dir = self._code_dir(fn, spec), self._opt_dir(spec)
-                env = ExecutionEnvironment(
-                    spec,
-                    code_dir,
-                    self._work_dir,
-                    self.endpoint,
-                    opt_dir,
-                    launch=self.launcher(code_dir, opt_dir),
-                    tmp_bytes=self.limits.tmp_bytes(spec.ephemeral_storage),
-                    log_spill_bytes=self.limits.log_spill_bytes,
-                )
+                try:
+                    env = ExecutionEnvironment(
+                        spec,
+                        code_dir,
+                        self._work_dir,
+                        self.endpoint,
+                        opt_dir,
+                        launch=self.launcher(code_dir, opt_dir),
+                        tmp_bytes=self.limits.tmp_bytes(spec.ephemeral_storage),
+                        log_spill_bytes=self.limits.log_spill_bytes,
+                    )
+                except FileNotFoundError:  # a reset removed the folders while this cold start began
+                    return self._error_result(
+                        request_id, "Runtime.ExitError", "Runtime exited with error: signal: killed"
+                    )
                 if not self.assignment.started(pool, env):
                     env.signal_kill()  # the lab was reset (or the function deleted) while it started
                 env.wait_ready()
@@ -257,11 +262,15 @@ class ProcessRuntime(LambdaRuntime):
         )
 
     def _unsupported_runtime(self, spec: FunctionSpec, request_id: str) -> InvokeResult:
-        error = {
-            "errorType": "Runtime.InvalidEntrypoint",
-            "errorMessage": f"The course lab runs Python handlers only, not runtime {spec.runtime!r}.",
-            "requestId": request_id,
-        }
+        message = f"The course lab runs Python handlers only, not runtime {spec.runtime!r}."
+        return self._error_result(request_id, "Runtime.InvalidEntrypoint", message)
+
+    @staticmethod
+    def _error_result(request_id: str, error_type: str, message: str) -> InvokeResult:
+        """A request that never reached a handler, answered with AWS's error shape."""
+        if error_type == "Runtime.ExitError":
+            message = f"RequestId: {request_id} Error: {message}"
+        error = {"errorType": error_type, "errorMessage": message, "requestId": request_id}
         return InvokeResult(request_id, json.dumps(error).encode(), "Unhandled", "", False, "", 0.0)
 
     def retire_function(self, function_arn: str) -> None:
