@@ -13,6 +13,8 @@ import boto3
 import pytest
 
 from courselab.lab.awslambda import fork_server, limits, runtime
+from courselab.lab.awslambda.assignment import Assignment
+from courselab.lab.awslambda.errors import TooManyRequestsException
 from tests.conftest import HANDLERS, wait_until
 
 pytestmark = pytest.mark.skipif(not fork_server.available(), reason="fork servers need Linux")
@@ -107,3 +109,31 @@ def test_memory_pressure_reaps_idle_environments_sooner(lab, deploy):
     assignment.reap_idle()
     assert assignment.environments() == []
     assignment.under_pressure = False
+
+
+def test_past_the_memory_cap_a_cold_start_is_throttled_with_the_variable_named():
+    caps = dataclasses.replace(limits.Limits.from_environment("fork"), memory_mb=100)
+    assignment: Assignment = Assignment(retire=lambda env: None, limits=caps)
+    assignment.memory_mb = 150.0  # what the runtime's monitor added up
+    spec = runtime.FunctionSpec(
+        function_arn="arn:aws:lambda:us-east-1:123456789012:function:hungry",
+        function_name="hungry",
+        version="$LATEST",
+        handler="app.handler",
+        runtime="python3.12",
+        timeout=3,
+        memory_size=128,
+        environment=(),
+        code_sha256="0",
+        region="us-east-1",
+        account_id="123456789012",
+        log_group="/aws/lambda/hungry",
+        tracing="PassThrough",
+    )
+    with pytest.raises(TooManyRequestsException) as throttled:
+        assignment.acquire(spec, None)
+    assert throttled.value.code == 429 and throttled.value.reason == "ConcurrentInvocationLimitExceeded"
+    assert "use 150 MB, its cap of 100 MB" in throttled.value.message
+    assert "COURSELAB_LAMBDA_MEMORY_MB" in throttled.value.message
+    assignment.memory_mb = 50.0
+    assert assignment.acquire(spec, None)[1] is None  # below the cap: a cold start
