@@ -16,6 +16,7 @@ handler's boto3 reaches the lab through ``AWS_ENDPOINT_URL``.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -45,7 +46,7 @@ SIGNAL_WORDS = {
     signal.SIGXFSZ: "file size limit exceeded",
 }
 #: How often a running request's output and /tmp are checked against their caps.
-CHECK_EVERY_S = 0.25
+CHECK_EVERY_S = 0.5
 
 
 class Process(Protocol):
@@ -328,10 +329,11 @@ class ExecutionEnvironment:
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 
-def site_packages() -> list[str]:
+@functools.cache
+def site_packages() -> tuple[str, ...]:
     """Where the lab's own packages live (boto3 among them), for handlers started with ``-S``."""
     paths = sysconfig.get_paths()
-    return list(dict.fromkeys(p for p in (paths["purelib"], paths["platlib"]) if p))
+    return tuple(dict.fromkeys(p for p in (paths["purelib"], paths["platlib"]) if p))
 
 
 def layer_paths(opt_dir: Path | None, runtime: str) -> list[str]:

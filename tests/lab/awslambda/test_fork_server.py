@@ -11,6 +11,7 @@ import zipfile
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from courselab.lab.awslambda import fork_server, limits, runtime
 from courselab.lab.awslambda.assignment import Assignment
@@ -72,7 +73,7 @@ def test_limits_come_from_the_machine_unless_set(monkeypatch):
 def test_past_the_lab_cap_an_idle_environment_makes_room_then_invokes_throttle(lab, deploy):
     deploy("first", "lambda_probe.py", Timeout=10)
     deploy("second", "lambda_probe.py", Timeout=10)
-    lam = boto3.client("lambda")
+    lam = boto3.client("lambda", config=Config(retries={"total_max_attempts": 1}))  # see the throttle
     assignment = runtime.current().assignment
     saved = assignment.limits
     assignment.limits = dataclasses.replace(saved, max_environments=1)
@@ -81,7 +82,7 @@ def test_past_the_lab_cap_an_idle_environment_makes_room_then_invokes_throttle(l
         second = json.load(lam.invoke(FunctionName="second", Payload=b"{}")["Payload"])  # stops first's idle one
         assert first["environment"] != second["environment"]
         assert [e["function"] for e in runtime.current().environments()] == ["second"]
-        busy = threading.Thread(target=lambda: lam.invoke(FunctionName="second", Payload=b'{"sleep": 2}'))
+        busy = threading.Thread(target=lambda: lam.invoke(FunctionName="second", Payload=b'{"sleep": 4}'))
         busy.start()
         wait_until(lambda: [e for e in runtime.current().environments() if e["state"] == "busy"])
         with pytest.raises(lam.exceptions.TooManyRequestsException) as throttled:
