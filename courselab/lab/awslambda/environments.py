@@ -46,7 +46,7 @@ SIGNAL_WORDS = {
     signal.SIGXFSZ: "file size limit exceeded",
 }
 #: How often a running request's output and /tmp are checked against their caps.
-CHECK_EVERY_S = 0.5
+CHECK_EVERY_S = 1.0
 
 
 class Process(Protocol):
@@ -122,7 +122,7 @@ class _Channel:
                 if self._closed:
                     return None
                 try:
-                    chunk = os.read(self._read_fd, 1 << 16) if readable(self._read_fd, min(left, 0.25)) else None
+                    chunk = os.read(self._read_fd, 1 << 16) if readable(self._read_fd, min(left, 1.0)) else None
                 except OSError:
                     return None
             if chunk == b"":

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -112,48 +113,51 @@ class ForkServer:
 
 
 class ForkedProcess:
-    """An environment forked by the fork server, with the part of ``subprocess.Popen`` the lab uses."""
+    """An environment forked by the fork server, with the part of ``subprocess.Popen`` the lab uses.
+
+    Any thread may poll or wait (a request, a reset, the memory monitor): the pidfd is read and
+    closed under a lock, so it is never closed twice or read after its number went to another file.
+    """
+
+    #: How long one wait holds the lock before it lets another thread look.
+    SLICE_S = 0.1
 
     def __init__(self, server: ForkServer, pid: int) -> None:
         self.server = server
         self.pid = pid
         self.returncode: int | None = None
+        self._lock = threading.Lock()
         try:
             self._pidfd: int | None = os.pidfd_open(pid)
         except ProcessLookupError:  # ended already
             self._pidfd = None
 
-    def _ended(self, timeout: float | None) -> bool:
-        if self._pidfd is None:
-            return True
-        return readable(self._pidfd, timeout)
+    def _check(self, timeout: float) -> bool:
+        """Whether it has ended (learning its exit code), waiting up to ``timeout`` (under the lock)."""
+        if self.returncode is None and (self._pidfd is None or readable(self._pidfd, timeout)):
+            try:
+                code = self.server.status(self.pid)
+            except ForkServerError:
+                code = None
+            # the fork server reaps asynchronously; no status means it was killed with the server
+            self.returncode = code if code is not None else -signal.SIGKILL
+            if self._pidfd is not None:
+                os.close(self._pidfd)
+                self._pidfd = None
+        return self.returncode is not None
 
     def poll(self) -> int | None:
-        if self.returncode is None and self._ended(0):
-            self._collect()
-        return self.returncode
+        with self._lock:
+            self._check(0)
+            return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        if self.returncode is None:
-            if not self._ended(timeout):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = self.SLICE_S if deadline is None else min(self.SLICE_S, deadline - time.monotonic())
+            with self._lock:
+                if self._check(max(0.0, left)):
+                    assert self.returncode is not None
+                    return self.returncode
+            if deadline is not None and time.monotonic() >= deadline:
                 raise subprocess.TimeoutExpired(f"environment {self.pid}", timeout or 0)
-            self._collect()
-        assert self.returncode is not None
-        return self.returncode
-
-    def _collect(self) -> None:
-        try:
-            code = self.server.status(self.pid)
-        except ForkServerError:
-            code = None
-        # the fork server reaps asynchronously; an unknown status means it was killed with the server
-        self.returncode = code if code is not None else -signal.SIGKILL
-        if self._pidfd is not None:
-            os.close(self._pidfd)
-            self._pidfd = None
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
