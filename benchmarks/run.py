@@ -2,6 +2,7 @@
 
 Run with ``make bench``. Figures are printed, not asserted: targets (warm invoke <= 10 ms median,
 cold <= 100 ms for a handler without heavy imports, lab start <= 1 s) are read off the output.
+Lambda's scale-out (memory per environment, a burst of 1,000) follows, from ``scale.py``.
 """
 
 from __future__ import annotations
@@ -185,6 +186,10 @@ def main() -> None:
     print(f"ECS RunTask -> RUNNING (pull, unpack, start) {median_ms(to_running)}")
     print(f"ECS RunTask -> STOPPED (a 0.2 s job)         {median_ms(to_stopped)}")
     courselab.stop()
+    print()
+    import scale  # benchmarks/ is this script's folder, so first on the path
+
+    scale.main()
 
 
 if __name__ == "__main__":

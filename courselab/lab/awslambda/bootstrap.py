@@ -1,7 +1,8 @@
 """The runtime inside one Lambda execution environment: imports the handler once, then serves invokes.
 
 The lab starts this module as a separate process per execution environment (``python -m
-courselab.lab.awslambda.bootstrap REQ_FD RES_FD`` in the unzipped code folder), the way AWS's Python
+courselab.lab.awslambda.bootstrap REQ_FD RES_FD LIMITS`` in the unzipped code folder), or a fork
+server's child calls :func:`main` (:mod:`courselab.lab.awslambda.zygote`), the way AWS's Python
 runtime interface client runs inside a Lambda sandbox: the Init phase imports the handler module,
 then each request from the lab calls the handler with the event and a context object. The handler's
 own output (stdout, stderr, ``logging``) goes to the environment's log, which the lab copies to
@@ -9,6 +10,12 @@ CloudWatch Logs.
 
 It imports nothing heavy, so that a cold start costs what a Python start and the handler's own
 imports cost. Messages are JSON lines on two pipes, never on stdout.
+
+The environment's limits (``LIMITS``, JSON) are set before the handler is imported: its memory
+(``RLIMIT_DATA``: ``MemorySize`` above what the runtime itself holds) and the largest file it may
+write (``RLIMIT_FSIZE``: its ``/tmp`` size; a write past it fails with ``OSError``). A handler
+that runs out of memory gets AWS's ``Runtime.OutOfMemory`` error and its environment ends, as
+Lambda stops an environment that exceeds its memory.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import json
 import logging
 import os
 import resource
+import signal
 import sys
 import threading
 import time
@@ -119,22 +127,45 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def _max_memory_mb() -> int:
-    """Peak resident memory of this process (Linux's VmHWM: ru_maxrss would count the lab's fork)."""
+def _status_mb(field: str) -> int | None:
+    """A figure of this process from Linux's /proc/self/status (``VmHWM``, ``VmData``), in MB."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) // 1024
     except OSError:
         pass
+    return None
+
+
+def _max_memory_mb() -> int:
+    """Peak resident memory of this process (Linux's VmHWM: ru_maxrss would count the lab's fork)."""
+    peak = _status_mb("VmHWM")
+    if peak is not None:
+        return peak
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss // (1024 * 1024) if sys.platform == "darwin" else rss // 1024
 
 
-def main() -> None:
-    req_fd, res_fd = int(sys.argv[1]), int(sys.argv[2])
-    _die_with_parent()
+def _apply_limits(limits: dict[str, int]) -> None:
+    """Memory (``MemorySize`` more than now) and the largest file (the size of ``/tmp``)."""
+    if "memory_mb" in limits and hasattr(resource, "RLIMIT_DATA"):
+        data = ((_status_mb("VmData") or 0) + limits["memory_mb"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+    if "file_bytes" in limits:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
+
+
+def _out_of_memory(request_id: str) -> dict[str, Any]:
+    return _error("Runtime.OutOfMemory", f"RequestId: {request_id} Error: Runtime exited with error: signal: killed")
+
+
+def main(req_fd: int, res_fd: int, limits: dict[str, int], *, forked: bool = False) -> None:
+    """Init, then serve requests until the lab closes the request pipe (``forked``: by a fork server)."""
+    if not forked:  # a fork server's child ends with its parent by PR_SET_PDEATHSIG instead
+        _die_with_parent()
     requests = os.fdopen(req_fd, "r", encoding="utf-8")
     responses = os.fdopen(res_fd, "w", encoding="utf-8")
 
@@ -154,9 +185,13 @@ def main() -> None:
 
     started = time.perf_counter()
     try:
+        _apply_limits(limits)
         handler = _load_handler(os.environ["_HANDLER"])
     except _InitError as exc:
         send({"type": "init_error", "error": exc.error})
+        return
+    except MemoryError:
+        send({"type": "init_error", "error": _out_of_memory("")})
         return
     except Exception as exc:  # the module raised while being imported
         send({"type": "init_error", "error": _exception_error(exc)})
@@ -171,8 +206,11 @@ def main() -> None:
         event = json.loads(request["event"])
         began = time.perf_counter()
         reply: dict[str, Any] = {"type": "result"}
+        fatal = False
         try:
             result = handler(event, context)
+        except MemoryError:
+            fatal = True
         except Exception as exc:
             reply["error"] = _exception_error(exc)
         else:
@@ -180,12 +218,16 @@ def main() -> None:
                 reply["payload"] = json.dumps(result)
             except (TypeError, ValueError) as exc:
                 reply["error"] = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}")
+        if fatal:  # built once the handler's frames (and what they allocated) are gone
+            reply["error"] = _out_of_memory(request["request_id"])
         reply["duration_ms"] = (time.perf_counter() - began) * 1000
         reply["max_memory_mb"] = _max_memory_mb()
         if "error" in reply:
             reply["error"]["requestId"] = request["request_id"]
         send(reply)
+        if fatal:  # Lambda stops an environment that ran out of memory
+            os._exit(137)
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})

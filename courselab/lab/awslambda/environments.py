@@ -1,31 +1,92 @@
 """Execution environments as local processes: one process imports the handler once, then serves requests.
 
-Each environment is a ``python -S -m courselab.lab.awslambda.bootstrap`` process in the unzipped
+Each environment is a process running :mod:`courselab.lab.awslambda.bootstrap` in the unzipped
 deployment package (like ``/var/task``), with Lambda's defined environment variables
 (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html), its own ``/tmp`` and its
-own process group, talking JSON lines with the lab over two pipes. Lab differences: memory is not
-enforced and CPU does not scale with ``MemorySize``; the handler's boto3 reaches the lab through
-``AWS_ENDPOINT_URL``.
+own process group, talking JSON lines with the lab over two pipes. A *launcher* starts the process:
+:func:`spawn` starts a fresh ``python -S -m courselab.lab.awslambda.bootstrap``; the fork server
+(:mod:`courselab.lab.awslambda.fork_server`) forks one from a process that has imported the
+runtime already. Memory is capped at ``MemorySize`` (see the bootstrap); ``/tmp`` at the
+function's ``EphemeralStorage`` and the lab's cap (:mod:`courselab.lab.awslambda.limits`): past it
+the environment is stopped. Output piles up in a log file the lab empties after each request, and
+is dropped past a cap while a request runs. Lab differences: CPU does not scale with
+``MemorySize``; ``/tmp`` is a folder of the lab's (``TMPDIR``), not the machine's ``/tmp``; the
+handler's boto3 reaches the lab through ``AWS_ENDPOINT_URL``.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
-import select
 import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from courselab import paths
+from courselab.lab.awslambda.limits import folder_bytes, readable
 from courselab.lab.awslambda.runtime import INIT_TIMEOUT_S, MAX_LOG_BYTES, RUNTIME_VARIABLES, FunctionSpec
+
+LOG_NAME = "runtime.log"
+#: How Lambda's runtime names the signal that ended a process ("Runtime exited with error: signal: killed").
+SIGNAL_WORDS = {
+    signal.SIGKILL: "killed",
+    signal.SIGTERM: "terminated",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGXFSZ: "file size limit exceeded",
+}
+#: How often a running request's output and /tmp are checked against their caps.
+CHECK_EVERY_S = 1.0
+
+
+class Process(Protocol):
+    """What the lab needs of an environment's process (``subprocess.Popen`` has it)."""
+
+    pid: int
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+#: Starts an environment's process: (code folder, environment variables, limits, (request pipe,
+#: response pipe, log file) descriptors) -> the process.
+Launcher = Callable[[Path, dict[str, str], dict[str, int], tuple[int, int, int]], Process]
+
+
+def spawn(code_dir: Path, environment: dict[str, str], limits: dict[str, int], fds: tuple[int, int, int]) -> Process:
+    """A fresh Python process for the environment (where there is no fork server)."""
+    req_read, res_write, log_fd = fds
+    return subprocess.Popen(
+        # -S skips site's start-up work (.pth files), which costs ~50 ms of every cold start;
+        # PYTHONPATH lists the site-packages folders instead.
+        [
+            sys.executable,
+            "-S",
+            "-m",
+            "courselab.lab.awslambda.bootstrap",
+            str(req_read),
+            str(res_write),
+            json.dumps(limits),
+        ],
+        cwd=code_dir,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=log_fd,
+        stderr=subprocess.STDOUT,
+        pass_fds=(req_read, res_write),
+        start_new_session=True,
+    )
 
 
 class _Channel:
@@ -35,42 +96,68 @@ class _Channel:
         self._write = os.fdopen(write_fd, "w", encoding="utf-8")
         self._read_fd = read_fd
         self._buffer = b""
+        self._lock = threading.Lock()
+        self._closed = False
 
     def send(self, message: dict[str, Any]) -> None:
-        self._write.write(json.dumps(message) + "\n")
-        self._write.flush()
+        """Send one message; if the environment is gone, the next :meth:`receive` says so."""
+        try:
+            self._write.write(json.dumps(message) + "\n")
+            self._write.flush()
+        except (OSError, ValueError):
+            pass
 
     def receive(self, timeout: float) -> dict[str, Any] | None:
-        """The next message; None if the other side closed; TimeoutError past the deadline."""
+        """The next message; None if the other side closed; TimeoutError past the deadline.
+
+        The descriptor is read under a lock in short slices, so :meth:`close` from another thread
+        (a reset) never closes it under a read, where its number could be reused meanwhile.
+        """
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
-            try:
-                ready = left > 0 and bool(select.select([self._read_fd], [], [], left)[0])
-                chunk = os.read(self._read_fd, 1 << 16) if ready else b""
-            except (OSError, ValueError):  # closed under us: the environment was shut down
-                return None
-            if not ready:
+            if left <= 0:
                 raise TimeoutError
-            if not chunk:
+            with self._lock:
+                if self._closed:
+                    return None
+                try:
+                    chunk = os.read(self._read_fd, 1 << 16) if readable(self._read_fd, min(left, 1.0)) else None
+                except OSError:
+                    return None
+            if chunk == b"":
                 return None
-            self._buffer += chunk
+            if chunk:
+                self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
 
     def close(self) -> None:
-        for close in (self._write.close, lambda: os.close(self._read_fd)):
-            try:
-                close()
-            except OSError:
-                pass
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for close in (self._write.close, lambda: os.close(self._read_fd)):
+                try:
+                    close()
+                except OSError:
+                    pass
 
 
 class ExecutionEnvironment:
     """One sandbox: a process that imported the handler once and serves one request at a time."""
 
     def __init__(
-        self, spec: FunctionSpec, code_dir: Path, work_dir: Path, endpoint: str, opt_dir: Path | None = None
+        self,
+        spec: FunctionSpec,
+        code_dir: Path,
+        work_dir: Path,
+        endpoint: str,
+        opt_dir: Path | None = None,
+        *,
+        launch: Launcher = spawn,
+        tmp_bytes: int = 512 * 1024 * 1024,
+        log_spill_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         self.spec = spec
         self.id = uuid.uuid4().hex
@@ -78,8 +165,12 @@ class ExecutionEnvironment:
         self.log_stream = f"{today}/[{spec.version}]{self.id}"
         self.tmp_dir = work_dir / self.id
         self.tmp_dir.mkdir()
-        self.log_path = self.tmp_dir / "runtime.log"
-        self.log_offset = 0
+        self.log_path = self.tmp_dir / LOG_NAME
+        self.log_dropped = 0
+        self.tmp_bytes = tmp_bytes
+        self.log_spill_bytes = log_spill_bytes
+        #: Why the lab stopped this environment mid-request, if it did (its /tmp was full).
+        self.stopped_because: str | None = None
         self.init_ms: float | None = None
         self.init_error: dict[str, Any] | None = None
         self.requests_served = 0
@@ -88,21 +179,19 @@ class ExecutionEnvironment:
 
         req_read, req_write = os.pipe()
         res_read, res_write = os.pipe()
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                # -S skips site's start-up work (.pth files), which costs ~50 ms of every cold start;
-                # PYTHONPATH below lists the site-packages folders instead.
-                [sys.executable, "-S", "-m", "courselab.lab.awslambda.bootstrap", str(req_read), str(res_write)],
-                cwd=code_dir,
-                env=self._environment(code_dir, endpoint, opt_dir),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                pass_fds=(req_read, res_write),
-                start_new_session=True,
-            )
-        os.close(req_read)
-        os.close(res_write)
+        # O_APPEND: the lab empties the file under the writer, whose next write lands at the new end
+        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        limits = {"memory_mb": spec.memory_size, "file_bytes": tmp_bytes}
+        environment = self._environment(code_dir, endpoint, opt_dir)
+        try:
+            self.process: Process = launch(code_dir, environment, limits, (req_read, res_write, log_fd))
+        except BaseException:
+            os.close(req_write)
+            os.close(res_read)
+            raise
+        finally:
+            for fd in (req_read, res_write, log_fd):
+                os.close(fd)
         self.channel = _Channel(req_write, res_read)
 
     def _environment(self, code_dir: Path, endpoint: str, opt_dir: Path | None) -> dict[str, str]:
@@ -160,19 +249,53 @@ class ExecutionEnvironment:
         self.init_ms = message["init_ms"]
 
     def read_new_output(self) -> str:
-        """What the handler wrote since the last call, capped at MAX_LOG_BYTES."""
+        """What the handler wrote since the last call, capped at MAX_LOG_BYTES; the log is emptied."""
         try:
             with open(self.log_path, "rb") as log:
-                log.seek(self.log_offset)
                 data = log.read(MAX_LOG_BYTES + 1)
                 end = log.seek(0, io.SEEK_END)
+            os.truncate(self.log_path, 0)
         except FileNotFoundError:  # the environment was shut down by a reset
             return ""
-        self.log_offset = end
+        dropped, self.log_dropped = self.log_dropped + max(0, end - MAX_LOG_BYTES), 0
         text = data[:MAX_LOG_BYTES].decode("utf-8", "replace")
-        if len(data) > MAX_LOG_BYTES:
-            text += f"\n[courselab] log output truncated: only the first {MAX_LOG_BYTES} bytes were kept\n"
+        if dropped:
+            text += f"\n[courselab] log output truncated: {dropped} bytes beyond {MAX_LOG_BYTES} were dropped\n"
         return text
+
+    def receive_reply(self, timeout: float) -> dict[str, Any] | None:
+        """The handler's reply, checking its output and /tmp against their caps while it runs.
+
+        None if the process ended (or the lab stopped it: then ``stopped_because`` says why);
+        TimeoutError past ``timeout``.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return self.channel.receive(min(left, CHECK_EVERY_S))
+            except TimeoutError:
+                if left <= CHECK_EVERY_S:
+                    raise
+            self._check_caps()
+            if self.stopped_because is not None:
+                return None
+
+    def _check_caps(self) -> None:
+        try:
+            size = self.log_path.stat().st_size
+        except OSError:
+            size = 0
+        if size > self.log_spill_bytes:  # keep the disk bounded: what is past the cap is dropped
+            os.truncate(self.log_path, 0)
+            self.log_dropped += size
+        used = folder_bytes(str(self.tmp_dir), skip=LOG_NAME)
+        if used > self.tmp_bytes:
+            self.stopped_because = (
+                f"/tmp of this environment holds {used // 2**20} MB, more than its {self.tmp_bytes // 2**20} MB "
+                "(the function's EphemeralStorage, or the lab's COURSELAB_LAMBDA_TMP_MB): the lab stopped it"
+            )
+            self.kill()
 
     @property
     def alive(self) -> bool:
@@ -182,16 +305,23 @@ class ExecutionEnvironment:
         code = self.process.poll()
         if code is None or code >= 0:
             return f"exit status {code}"
-        return f"signal: {signal.Signals(-code).name.removeprefix('SIG').lower()}"
+        return f"signal: {SIGNAL_WORDS.get(-code) or signal.Signals(-code).name.removeprefix('SIG').lower()}"
+
+    def signal_kill(self) -> None:
+        """SIGKILL the process group (and so anything the handler started), without waiting."""
+        if self.process.poll() is not None:  # ended (and reaped): its number may be another's now
+            return
+        # the process itself too: a child just forked may not lead its own group yet
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def kill(self) -> None:
         """Stop the process (and anything it started), keeping its log to read."""
-        self.channel.close()
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        self.signal_kill()
+        self.channel.close()  # after the kill: a reader sees the end at once and lets go
         self.process.wait()
 
     def shutdown(self) -> None:
@@ -199,10 +329,11 @@ class ExecutionEnvironment:
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 
-def site_packages() -> list[str]:
+@functools.cache
+def site_packages() -> tuple[str, ...]:
     """Where the lab's own packages live (boto3 among them), for handlers started with ``-S``."""
     paths = sysconfig.get_paths()
-    return list(dict.fromkeys(p for p in (paths["purelib"], paths["platlib"]) if p))
+    return tuple(dict.fromkeys(p for p in (paths["purelib"], paths["platlib"]) if p))
 
 
 def layer_paths(opt_dir: Path | None, runtime: str) -> list[str]:

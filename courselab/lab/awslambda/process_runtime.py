@@ -3,8 +3,11 @@
 :class:`ProcessRuntime` implements :class:`courselab.lab.awslambda.runtime.LambdaRuntime` with the
 environments of :mod:`courselab.lab.awslambda.environments`, handed out by
 :mod:`courselab.lab.awslambda.assignment` (warm reuse, scale-out, concurrency and throttling).
-A request's deadline is the function's timeout: past it the environment is killed and the caller
-gets ``Sandbox.Timedout``, as AWS resets an environment after a timeout.
+It starts each environment as a fresh Python process; :class:`courselab.lab.awslambda.fork_runtime.ForkServerRuntime`
+forks them from a fork server instead. A request's deadline is the function's timeout: past it the
+environment is killed and the caller gets ``Sandbox.Timedout``, as AWS resets an environment after
+a timeout. A monitor on the lab's scheduler adds up the environments' memory for the lab's caps
+(:mod:`courselab.lab.awslambda.limits`) and stops idle ones.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import random
 import shutil
 import tempfile
 import threading
@@ -22,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from courselab.lab.awslambda.assignment import Assignment
-from courselab.lab.awslambda.environments import ExecutionEnvironment
+from courselab.lab.awslambda.environments import ExecutionEnvironment, Launcher, spawn
+from courselab.lab.awslambda.limits import Limits, private_mb, pss_mb
 from courselab.lab.awslambda.runtime import (
     FunctionSpec,
     InvokeResult,
@@ -33,17 +38,63 @@ from courselab.lab.awslambda.runtime import (
     trace_header,
     write_logs,
 )
+from courselab.lab.scheduler import Job, Scheduler
+
+#: How often the monitor adds up the environments' memory and stops idle ones.
+MONITOR_EVERY_S = 2.0
+#: How many environments the monitor reads the memory of each time.
+MEMORY_SAMPLE = 16
+
+
+def _exists(spec: FunctionSpec) -> bool:
+    """Whether moto still has the function (a reset wipes it while requests may be coming in)."""
+    from moto.awslambda.utils import get_backend
+
+    try:
+        get_backend(spec.account_id, spec.region).get_function(spec.function_name)
+    except Exception:  # noqa: BLE001 - moto's ResourceNotFoundException, or a backend being wiped
+        return False
+    return True
 
 
 class ProcessRuntime(LambdaRuntime):
     """All execution environments of the lab as local processes."""
 
-    def __init__(self, endpoint: str) -> None:
+    #: How environments start: ``spawn`` (a fresh process) here, ``fork`` for a fork server.
+    launcher_kind = "spawn"
+
+    def __init__(self, endpoint: str, jobs: Scheduler | None = None) -> None:
         self.endpoint = endpoint
         self._work_dir = Path(tempfile.mkdtemp(prefix="courselab-lambda-"))
         self._code_dirs: dict[str, Path] = {}
         self._lock = threading.Lock()
-        self.assignment: Assignment[ExecutionEnvironment] = Assignment(retire=ExecutionEnvironment.shutdown)
+        self.limits = Limits.from_environment(self.launcher_kind)
+        self.assignment: Assignment[ExecutionEnvironment] = Assignment(ExecutionEnvironment.shutdown, self.limits)
+        self._monitor: Job | None = None
+        if jobs is not None:
+            self._monitor = jobs.call_every(MONITOR_EVERY_S, self.check_memory, name="lambda-environment-monitor")
+
+    def launcher(self, code_dir: Path, opt_dir: Path | None) -> Launcher:
+        """How this function's environments start."""
+        return spawn
+
+    def overhead_pids(self) -> list[int]:
+        """Processes besides the environments whose memory counts against the lab's cap."""
+        return []
+
+    def check_memory(self) -> None:
+        """Add up what the environments use, note memory pressure, stop environments idle too long
+        and those of functions that are gone."""
+        pids = [env.process.pid for env, _ in self.assignment.environments()]
+        # smaps_rollup walks a process's page tables: a sample of them stands for the rest
+        sample = random.sample(pids, min(len(pids), MEMORY_SAMPLE))
+        used = sum(private_mb(pid) for pid in sample) * len(pids) / max(1, len(sample))
+        used += sum(pss_mb(pid) for pid in self.overhead_pids())
+        self.assignment.memory_mb = used
+        self.assignment.under_pressure = self.limits.under_pressure(used)
+        self.assignment.reap_idle()
+        for env in self.assignment.sweep(_exists):  # started for a function a reset wiped meanwhile
+            env.signal_kill()
 
     def _code_dir(self, fn: Any, spec: FunctionSpec) -> Path:
         """The unzipped deployment package, shared by every environment of that code (like /var/task)."""
@@ -95,10 +146,24 @@ class ProcessRuntime(LambdaRuntime):
         healthy = False
         try:
             if env is None:
-                env = ExecutionEnvironment(
-                    spec, self._code_dir(fn, spec), self._work_dir, self.endpoint, self._opt_dir(spec)
-                )
-                self.assignment.started(env)
+                code_dir, opt_dir = self._code_dir(fn, spec), self._opt_dir(spec)
+                try:
+                    env = ExecutionEnvironment(
+                        spec,
+                        code_dir,
+                        self._work_dir,
+                        self.endpoint,
+                        opt_dir,
+                        launch=self.launcher(code_dir, opt_dir),
+                        tmp_bytes=self.limits.tmp_bytes(spec.ephemeral_storage),
+                        log_spill_bytes=self.limits.log_spill_bytes,
+                    )
+                except FileNotFoundError:  # a reset removed the folders while this cold start began
+                    return self._error_result(
+                        request_id, "Runtime.ExitError", "Runtime exited with error: signal: killed"
+                    )
+                if not self.assignment.started(pool, env):
+                    env.signal_kill()  # the lab was reset (or the function deleted) while it started
                 env.wait_ready()
             result = self._run(env, spec, request_id, event, cold, client_context, trace_id)
             healthy = result.function_error is None or env.alive
@@ -142,7 +207,7 @@ class ProcessRuntime(LambdaRuntime):
                 }
             )
             try:
-                reply = env.channel.receive(spec.timeout)
+                reply = env.receive_reply(spec.timeout)
             except TimeoutError:
                 message = f"Task timed out after {spec.timeout:.2f} seconds"
                 env.kill()  # AWS resets the environment after a timeout
@@ -157,10 +222,12 @@ class ProcessRuntime(LambdaRuntime):
                     "max_memory_mb": 0,
                 }
             else:
-                if reply is None:  # the process ended mid-request (sys.exit, os._exit, a crash)
+                if reply is None:  # the process ended mid-request (sys.exit, os._exit, a crash, a cap)
                     env.process.wait()
                     reason = f"Runtime exited with error: {env.exit_description()}"
                     lines.append(env.read_new_output())
+                    if env.stopped_because:
+                        lines.append(f"[courselab] {env.stopped_because}\n")
                     lines.append(f"RequestId: {request_id} Error: {reason}\nRuntime.ExitError\n")
                     reply = {
                         "error": {
@@ -171,6 +238,9 @@ class ProcessRuntime(LambdaRuntime):
                         "max_memory_mb": 0,
                     }
                 else:
+                    if reply.get("error", {}).get("errorType") == "Runtime.OutOfMemory":
+                        env.kill()  # Lambda stops an environment that ran out of memory
+                        reply["max_memory_mb"] = spec.memory_size
                     lines.append(env.read_new_output())
                     if "error" in reply:
                         lines.append(error_log(reply["error"]))
@@ -192,11 +262,15 @@ class ProcessRuntime(LambdaRuntime):
         )
 
     def _unsupported_runtime(self, spec: FunctionSpec, request_id: str) -> InvokeResult:
-        error = {
-            "errorType": "Runtime.InvalidEntrypoint",
-            "errorMessage": f"The course lab runs Python handlers only, not runtime {spec.runtime!r}.",
-            "requestId": request_id,
-        }
+        message = f"The course lab runs Python handlers only, not runtime {spec.runtime!r}."
+        return self._error_result(request_id, "Runtime.InvalidEntrypoint", message)
+
+    @staticmethod
+    def _error_result(request_id: str, error_type: str, message: str) -> InvokeResult:
+        """A request that never reached a handler, answered with AWS's error shape."""
+        if error_type == "Runtime.ExitError":
+            message = f"RequestId: {request_id} Error: {message}"
+        error = {"errorType": error_type, "errorMessage": message, "requestId": request_id}
         return InvokeResult(request_id, json.dumps(error).encode(), "Unhandled", "", False, "", 0.0)
 
     def retire_function(self, function_arn: str) -> None:
@@ -220,10 +294,14 @@ class ProcessRuntime(LambdaRuntime):
             self._code_dirs.clear()
             # Requests still running keep the old folder; new ones unzip into a fresh one.
             old_work_dir, self._work_dir = self._work_dir, Path(tempfile.mkdtemp(prefix="courselab-lambda-"))
+        for env in envs:  # every kill first, then the waits
+            env.signal_kill()
         for env in envs:
             env.shutdown()
         shutil.rmtree(old_work_dir, ignore_errors=True)
 
     def close(self) -> None:
+        if self._monitor is not None:
+            self._monitor.cancel()
         self.reset()
         shutil.rmtree(self._work_dir, ignore_errors=True)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from courselab.lab.awslambda import async_invoke, function_urls, runtime
+from courselab.lab.awslambda import async_invoke, fork_server, function_urls, runtime
 from courselab.lab.awslambda.process_runtime import ProcessRuntime
 from courselab.lab.registry import LabContext
 
 
 def start(context: LabContext) -> None:
     assert context.endpoint is not None and context.scheduler is not None
-    runtime.use(ProcessRuntime(context.endpoint))
+    if fork_server.available():
+        from courselab.lab.awslambda.fork_runtime import ForkServerRuntime
+
+        runtime.use(ForkServerRuntime(context.endpoint, context.scheduler))
+    else:
+        runtime.use(ProcessRuntime(context.endpoint, context.scheduler))
     function_urls.use(context.endpoint)
     async_invoke.use(async_invoke.AsyncInvoker(context.scheduler))
 

@@ -60,6 +60,7 @@ class FunctionSpec:
     log_group: str
     tracing: str
     layers: tuple[str, ...] = ()
+    ephemeral_storage: int = 512
 
     @classmethod
     def of(cls, fn: Any) -> FunctionSpec:
@@ -81,6 +82,7 @@ class FunctionSpec:
             log_group=fn.logs_group_name,
             tracing=(fn.tracing_config or {}).get("Mode", "PassThrough"),
             layers=tuple(layer["Arn"] for layer in getattr(fn, "layers", None) or []),
+            ephemeral_storage=int(getattr(fn, "ephemeral_storage", None) or 512),
         )
 
 

@@ -1,13 +1,76 @@
-"""SQS actions moto lacks (message move tasks), and each message remembers the queue it was sent to."""
+"""SQS actions moto lacks (message move tasks), and each message remembers the queue it was sent to.
+
+Also moto's SQS made usable with thousands of messages (the soak tests send 10,000): every
+SendMessage computes all of the queue's attributes, counting its messages, and ReceiveMessage
+computes them three times per message it returns; each count asks every message whether it is
+visible or delayed, and each of those reads the clock through ``datetime`` (about 40 µs on a busy
+laptop). The lab reads the clock once per count with ``time.time()``, and reads a queue's
+retention period directly. The answers are the same. And moto's DeleteMessage rebuilds the
+queue's message list unlocked, so two deletes at once (an event source mapping finishing batches
+in parallel) brought deleted messages back, and a send meanwhile was lost: the lab holds the
+queue's own lock around deletes and receives, as moto already does around sends.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from courselab.lab.patching import Patches
 from courselab.lab.sqs import message_move_tasks
 
 patches = Patches(__name__)
+
+
+@patches.replace("moto.sqs.models:unix_time_millis")
+def unix_time_millis(dt: Any = None) -> float:
+    """Milliseconds since the epoch: the same figure, without building datetimes for ``now``."""
+    if dt is None:
+        return time.time() * 1000.0
+    from moto.core.utils import unix_time_millis as from_datetime
+
+    return from_datetime(dt)
+
+
+def _visible_now(queue: Any) -> list[Any]:
+    now = time.time() * 1000.0
+    return [m for m in queue._messages if now > m.visible_at and now >= m.delayed_until]
+
+
+def _not_visible(queue: Any) -> int:
+    now = time.time() * 1000.0
+    return sum(1 for m in queue._messages if now <= m.visible_at)
+
+
+def _delayed(queue: Any) -> int:
+    now = time.time() * 1000.0
+    return sum(1 for m in queue._messages if now < m.delayed_until)
+
+
+patches.set("moto.sqs.models:Queue.messages", property(_visible_now))
+patches.set("moto.sqs.models:Queue.approximate_number_of_messages_not_visible", property(_not_visible))
+patches.set("moto.sqs.models:Queue.approximate_number_of_messages_delayed", property(_delayed))
+
+
+@patches.replace("moto.sqs.models:SQSBackend.is_message_valid_based_on_retention_period")
+def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+    """Whether the message is younger than its queue's MessageRetentionPeriod."""
+    retention = int(self.get_queue(queue_name).message_retention_period)
+    return retention + message.sent_timestamp / 1000 > time.time()
+
+
+@patches.wrap("moto.sqs.models:Queue.delete_message")
+def delete_message(original: Any, self: Any, receipt_handle: str) -> None:
+    """One change to the message list at a time (moto's add_message holds the same lock)."""
+    with self._messages_lock:
+        original(self, receipt_handle)
+
+
+@patches.wrap("moto.sqs.models:SQSBackend.receive_message")
+def receive_message(original: Any, self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+    """Receives (which move messages to the DLQ) under the queue's lock; long polls release it as they wait."""
+    with self.get_queue(queue_name)._messages_lock:
+        return original(self, queue_name, *args, **kwargs)
 
 
 @patches.wrap("moto.sqs.models:SQSBackend.send_message")
