@@ -1,0 +1,103 @@
+"""CloudWatch's clock in the lab: the once-a-minute samplers, then every alarm whose period is due.
+
+One periodic job on the lab's scheduler (every :data:`TICK_S` seconds) does, in order:
+
+1. at each minute of the schedule clock, the samplers of :mod:`courselab.lab.cloudwatch.sources`
+   publish one ECS and SQS datapoint, stamped inside the minute it covers;
+2. every metric alarm is evaluated at each boundary of its period (of each minute, for periods
+   longer than a minute) by :func:`courselab.lab.cloudwatch.alarms.evaluate`; a change of state
+   goes to :func:`courselab.lab.cloudwatch.actions.changed`, and Auto Scaling actions run again
+   each minute the alarm stays in its state.
+
+Minutes and periods are on one grid from the lab's start, divided by the schedule speed-up
+(``courselab.set_schedule_speedup``), so the sampler's datapoint of a minute always falls inside
+the period an alarm evaluates next.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any
+
+from courselab.lab.cloudwatch import actions, alarms
+from courselab.lab.cloudwatch.sources import Samplers
+from courselab.lab.events import schedules
+from courselab.lab.scheduler import Job, Scheduler
+
+log = logging.getLogger(__name__)
+
+#: How often the clock looks (wall-clock seconds); a sped-up minute is never shorter than 0.1 s.
+TICK_S = 0.05
+MINUTE_S = 60.0
+
+
+class Evaluator:
+    """The samplers and the alarm evaluation of one lab, as one periodic job."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.samplers = Samplers()
+        self._speedup = schedules.speedup()
+        self._anchor = time.time()
+        self._next_sample = self._anchor + MINUTE_S / self._speedup
+        self._job: Job = scheduler.call_every(TICK_S, self.tick, name="cloudwatch-alarms")
+
+    def stop(self) -> None:
+        """Stop the clock; a tick under way finishes first."""
+        self._job.cancel()
+        self._job.scheduler.wait(self._job, 5.0)
+
+    def _boundary(self, now: float, step: float) -> float:
+        """The first grid point after ``now`` for a grid of ``step`` seconds."""
+        return self._anchor + (math.floor((now - self._anchor) / step) + 1) * step
+
+    def tick(self) -> None:
+        now = time.time()
+        speedup = schedules.speedup()
+        if speedup != self._speedup:  # a new speed-up: a new grid from now on
+            self._speedup, self._anchor = speedup, now
+            self._next_sample = now + MINUTE_S / speedup
+        minute = MINUTE_S / speedup
+        if now >= self._next_sample:
+            boundary = self._next_sample
+            self.samplers.sample(boundary - minute / 2)
+            self._next_sample = max(boundary + minute, self._boundary(now, minute))
+        self.evaluate_all(now, speedup)
+
+    def evaluate_all(self, now: float, speedup: float) -> None:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        for _account, regions in list(cloudwatch_backends.items()):
+            for _region, backend in list(regions.items()):
+                for alarm in list(backend.alarms.values()):
+                    try:
+                        self._consider(backend, alarm, now, speedup)
+                    except Exception:  # noqa: BLE001 - one broken alarm must not stop the others
+                        log.exception("CloudWatch alarm %s could not be evaluated", alarm.name)
+
+    def _consider(self, backend: Any, alarm: Any, now: float, speedup: float) -> None:
+        if alarm.rule or alarms.unsupported(alarm):
+            return
+        step = min(float(alarms.watched(alarm).period), MINUTE_S) / speedup
+        due = alarm.__dict__.get("_courselab_due")
+        if due is None or due - now > step:  # new, or the grid changed
+            alarm._courselab_due = self._boundary(now, step)
+            return
+        if now < due:
+            return
+        alarm._courselab_due = max(due + step, self._boundary(now, step))
+        evaluation = alarms.evaluate(alarm, backend, due, speedup)
+        settle(backend, alarm, evaluation, speedup)
+
+
+def settle(backend: Any, alarm: Any, evaluation: alarms.Evaluation, speedup: float) -> None:
+    """Apply one evaluation: change state (with history and actions) or repeat Auto Scaling actions."""
+    if evaluation.state is not None and evaluation.state != alarm.state_value:
+        old, old_reason = alarm.state_value, alarm.state_reason
+        alarm.update_state(evaluation.reason, alarms.reason_data_text(evaluation.reason_data), evaluation.state)
+        actions.changed(backend, alarm, old, old_reason, evaluation)
+    elif actions.repeat_due(alarm, speedup):
+        actions.run_actions(backend, alarm, evaluation, alarm.state_value, only="arn:aws:autoscaling:")
+
+    alarm._courselab_latest = evaluation

@@ -1,0 +1,111 @@
+"""What the lab changes in moto's CloudWatch: alarms start as AWS's do, keep history and act.
+
+* ``PutMetricData`` also files each datapoint in the index the alarm evaluator reads
+  (:mod:`courselab.lab.cloudwatch.metrics`);
+* ``PutMetricAlarm``: a new alarm starts in ``INSUFFICIENT_DATA`` ("Unchecked: Initial alarm
+  creation"; moto started it in OK), an updated one keeps its state ("When you update an existing
+  alarm, its state is left unchanged",
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html); both
+  write a ``ConfigurationUpdate`` history item. An alarm the lab cannot evaluate (metric math,
+  anomaly bands) or whose ``DatapointsToAlarm`` exceeds ``EvaluationPeriods`` is refused with a
+  ``ValidationError`` saying why;
+* ``SetAlarmState`` changes state like an evaluation does: history, the EventBridge event, actions;
+* ``DescribeAlarmHistory`` (moto has none) answers from :mod:`courselab.lab.cloudwatch.history`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from courselab.lab.cloudwatch import actions, alarms, history, metrics
+from courselab.lab.patching import Patches
+
+patches = Patches(__name__)
+_BACKEND = "moto.cloudwatch.models:CloudWatchBackend"
+
+
+def _validation_error(message: str) -> Exception:
+    from moto.cloudwatch.exceptions import ValidationError
+
+    return ValidationError(message)
+
+
+@patches.wrap(f"{_BACKEND}.put_metric_data")
+def put_metric_data(original: Any, self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
+    with metrics._lock:
+        before = len(self.metric_data)
+        original(self, namespace, metric_data)
+        metrics.index(self, self.metric_data[before:])
+
+
+@patches.wrap(f"{_BACKEND}.put_metric_alarm")
+def put_metric_alarm(original: Any, self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    previous = self.alarms.get(name)
+    alarm = original(self, name, *args, **kwargs)
+    problem = alarms.unsupported(alarm)
+    if problem is None and alarm.datapoints_to_alarm and int(alarm.datapoints_to_alarm) > int(alarm.evaluation_periods):
+        problem = "DatapointsToAlarm must be less than or equal to EvaluationPeriods"
+    if problem is not None:
+        if previous is None:
+            self.alarms.pop(name, None)
+        else:
+            self.alarms[name] = previous
+        raise _validation_error(f"Alarm {name}: {problem}.")
+    if previous is not None:
+        alarm.state_value = previous.state_value
+        alarm.state_reason = previous.state_reason
+        alarm.state_reason_data = previous.state_reason_data
+        alarm.state_updated_timestamp = previous.state_updated_timestamp
+        alarm.history = previous.history
+        kind, key = "Update", "updatedAlarm"
+    else:
+        alarm.state_value = "INSUFFICIENT_DATA"
+        kind, key = "Create", "createdAlarm"
+    configuration = {
+        "alarmName": alarm.name,
+        "metricName": alarm.metric_name,
+        "namespace": alarm.namespace,
+        "statistic": alarm.statistic or alarm.extended_statistic,
+        "period": alarm.period,
+        "evaluationPeriods": alarm.evaluation_periods,
+        "datapointsToAlarm": alarm.datapoints_to_alarm,
+        "threshold": alarm.threshold,
+        "comparisonOperator": alarm.comparison_operator,
+        "treatMissingData": alarm.treat_missing_data,
+        "actionsEnabled": alarm.actions_enabled,
+    }
+    summary = f'Alarm "{name}" {"updated" if previous is not None else "created"}'
+    history.add(self, alarm, "ConfigurationUpdate", summary, {"type": kind, "version": "1.0", key: configuration})
+    return alarm
+
+
+@patches.wrap(f"{_BACKEND}.set_alarm_state")
+def set_alarm_state(original: Any, self: Any, alarm_name: str, reason: str, reason_data: str, state_value: str) -> None:
+    alarm = self.alarms.get(alarm_name)
+    old, old_reason = (alarm.state_value, alarm.state_reason) if alarm is not None else ("", "")
+    original(self, alarm_name, reason, reason_data, state_value)
+    alarm = self.alarms[alarm_name]
+    alarm.state_reason_data = reason_data or "{}"
+    if alarm.state_value != old:
+        actions.changed(self, alarm, old, old_reason, None)
+
+
+def describe_alarm_history(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    params = {
+        key: self._get_param(key)
+        for key in ("AlarmName", "HistoryItemType", "StartDate", "EndDate", "MaxRecords", "NextToken", "ScanBy")
+    }
+    params["AlarmTypes"] = self._get_param("AlarmTypes", [])
+    for key in ("StartDate", "EndDate"):
+        if isinstance(params[key], str):
+            params[key] = dt.datetime.fromisoformat(params[key].replace("Z", "+00:00"))
+    try:
+        return ActionResult(history.describe(self.cloudwatch_backend, params))
+    except ValueError as error:
+        raise _validation_error(str(error)) from None
+
+
+patches.add("moto.cloudwatch.responses:CloudWatchResponse.describe_alarm_history", describe_alarm_history)
