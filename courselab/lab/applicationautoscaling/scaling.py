@@ -32,6 +32,7 @@ import uuid
 from typing import Any
 
 from courselab.lab.cloudwatch.actions import ActionFailed
+from courselab.lab.ecs import runs
 from courselab.lab.events import schedules
 
 DEFAULT_COOLDOWN_S = 300
@@ -116,7 +117,8 @@ def run(alarm: Any, action_arn: str, evaluation: Any) -> str:
                 return "no change: the scale-out cooldown is in effect"
         else:
             state[key] = (now, current)
-        backend.ecs_backend.update_service({"cluster": cluster, "service": name, "desired_count": wanted})
+        with runs.lock:  # what UpdateService(desiredCount) does, without moto's instant runningCount
+            service.desired_count = wanted
     _activity(backend, policy, alarm, wanted)
     return f"set desired count of {policy.resource_id} from {current} to {wanted}"
 
