@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import boto3
@@ -10,24 +9,9 @@ import pytest
 from botocore.config import Config
 
 from courselab.lab.cloudwatch import metrics
+from tests.conftest import metric_statistics as statistics
+from tests.conftest import metric_sum as total
 from tests.conftest import wait_until
-
-
-def statistics(namespace: str, name: str, dimensions: dict[str, str], *stats: str) -> list[dict]:
-    now = dt.datetime.now(dt.timezone.utc)
-    return boto3.client("cloudwatch").get_metric_statistics(
-        Namespace=namespace,
-        MetricName=name,
-        Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
-        StartTime=now - dt.timedelta(minutes=10),
-        EndTime=now + dt.timedelta(minutes=1),
-        Period=3600,
-        Statistics=list(stats),
-    )["Datapoints"]
-
-
-def total(namespace: str, name: str, dimensions: dict[str, str]) -> float:
-    return sum(point["Sum"] for point in statistics(namespace, name, dimensions, "Sum"))
 
 
 def test_lambda_publishes_invocations_errors_duration_and_concurrency(deploy) -> None:

@@ -10,8 +10,9 @@ import boto3
 import pytest
 
 from courselab.lab.elbv2 import listeners as alb_listener
+from tests.conftest import metric_statistics as statistics
+from tests.conftest import metric_sum as total
 from tests.conftest import wait_until
-from tests.lab.cloudwatch.test_metrics import statistics, total
 from tests.lab.ecs.test_service_scheduler import create_service, fargate_task_definition, network  # noqa: F401
 from tests.lab.elbv2.test_listeners import alb, get, target_group  # noqa: F401
 
