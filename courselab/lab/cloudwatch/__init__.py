@@ -20,7 +20,7 @@ and has no ``DescribeAlarmHistory``. The lab's CloudWatch extension adds:
 Where it differs from AWS: periods run on the schedule clock (``courselab.set_schedule_speedup``),
 so with speed-up ``k`` an alarm's period covers ``Period / k`` seconds of wall-clock datapoints;
 each metric has one dimension set; metric math alarms, anomaly detection and EC2, Systems Manager
-and Lambda alarm actions are not run (refused, or recorded as failed actions, with the reason);
-composite alarms are stored but their rules are not evaluated. Importing this package imports no
-moto.
+and Lambda alarm actions are not run (refused, or recorded as failed actions, with the reason).
+Composite alarms (:mod:`~courselab.lab.cloudwatch.composite`) follow their rule. Importing this
+package imports no moto.
 """

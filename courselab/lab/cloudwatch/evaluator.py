@@ -4,7 +4,8 @@ One periodic job on the lab's scheduler (every :data:`TICK_S` seconds) does, in 
 
 1. at each minute of the schedule clock, the samplers of :mod:`courselab.lab.cloudwatch.sources`
    publish one ECS and SQS datapoint, stamped inside the minute it covers;
-2. every metric alarm is evaluated at each boundary of its period (of each minute, for periods
+2. every composite alarm's rule is looked at (:mod:`courselab.lab.cloudwatch.composite`), and
+   every metric alarm is evaluated at each boundary of its period (of each minute, for periods
    longer than a minute) by :func:`courselab.lab.cloudwatch.alarms.evaluate`; a change of state
    goes to :func:`courselab.lab.cloudwatch.actions.changed`, and Auto Scaling actions run again
    each minute the alarm stays in its state.
@@ -21,7 +22,7 @@ import math
 import time
 from typing import Any
 
-from courselab.lab.cloudwatch import actions, alarms
+from courselab.lab.cloudwatch import actions, alarms, composite
 from courselab.lab.cloudwatch.sources import Samplers
 from courselab.lab.events import schedules
 from courselab.lab.scheduler import Job, Scheduler
@@ -77,7 +78,11 @@ class Evaluator:
                         log.exception("CloudWatch alarm %s could not be evaluated", alarm.name)
 
     def _consider(self, backend: Any, alarm: Any, now: float, speedup: float) -> None:
-        if alarm.rule or alarms.unsupported(alarm):
+        if alarm.rule:
+            state, reason = composite.state_of(backend, alarm)
+            settle(backend, alarm, alarms.Evaluation(state, reason, {}), speedup)
+            return
+        if alarms.unsupported(alarm):
             return
         step = min(float(alarms.watched(alarm).period), MINUTE_S) / speedup
         due = alarm.__dict__.get("_courselab_due")

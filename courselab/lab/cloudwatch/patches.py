@@ -10,7 +10,9 @@
   anomaly bands) or whose ``DatapointsToAlarm`` exceeds ``EvaluationPeriods`` is refused with a
   ``ValidationError`` saying why;
 * ``SetAlarmState`` changes state like an evaluation does: history, the EventBridge event, actions;
-* ``DescribeAlarmHistory`` (moto has none) answers from :mod:`courselab.lab.cloudwatch.history`.
+* ``DescribeAlarmHistory`` (moto has none) answers from :mod:`courselab.lab.cloudwatch.history`;
+* ``PutCompositeAlarm`` (moto has none) stores a composite alarm whose rule
+  :mod:`courselab.lab.cloudwatch.composite` checks and evaluates.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from courselab.lab.cloudwatch import actions, alarms, history, metrics
+from courselab.lab.cloudwatch import actions, alarms, composite, history, metrics
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
@@ -43,7 +45,7 @@ def put_metric_data(original: Any, self: Any, namespace: str, metric_data: list[
 def put_metric_alarm(original: Any, self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     previous = self.alarms.get(name)
     alarm = original(self, name, *args, **kwargs)
-    problem = alarms.unsupported(alarm)
+    problem = composite.check(self, alarm) if alarm.rule else alarms.unsupported(alarm)
     if problem is None and alarm.datapoints_to_alarm and int(alarm.datapoints_to_alarm) > int(alarm.evaluation_periods):
         problem = "DatapointsToAlarm must be less than or equal to EvaluationPeriods"
     if problem is not None:
@@ -108,4 +110,29 @@ def describe_alarm_history(self: Any) -> Any:
         raise _validation_error(str(error)) from None
 
 
+def put_composite_alarm(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    self.cloudwatch_backend.put_metric_alarm(
+        name=self._get_param("AlarmName"),
+        namespace=None,
+        metric_name=None,
+        comparison_operator=None,
+        evaluation_periods=None,
+        period=None,
+        threshold=None,
+        statistic=None,
+        description=self._get_param("AlarmDescription"),
+        dimensions=[],
+        alarm_actions=self._get_param("AlarmActions", []),
+        ok_actions=self._get_param("OKActions", []),
+        insufficient_data_actions=self._get_param("InsufficientDataActions", []),
+        actions_enabled=self._get_bool_param("ActionsEnabled"),
+        rule=self._get_param("AlarmRule"),
+        tags=self._get_param("Tags", []),
+    )
+    return EmptyResult()
+
+
 patches.add("moto.cloudwatch.responses:CloudWatchResponse.describe_alarm_history", describe_alarm_history)
+patches.add("moto.cloudwatch.responses:CloudWatchResponse.put_composite_alarm", put_composite_alarm)

@@ -152,3 +152,22 @@ def test_alarms_the_lab_cannot_evaluate_are_refused_with_the_reason(lab) -> None
     assert cloudwatch.describe_alarms()["MetricAlarms"] == []  # nothing half-made; the lab keeps serving
     start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
     assert cloudwatch.describe_alarm_history(StartDate=start)["AlarmHistoryItems"] == []
+
+
+def test_a_composite_alarm_follows_its_rule(lab) -> None:
+    cloudwatch = boto3.client("cloudwatch")
+    alarm("errors")
+    alarm("latency", MetricName="Latency")
+    cloudwatch.put_composite_alarm(AlarmName="both", AlarmRule='ALARM("errors") AND ALARM(latency)')
+    with pytest.raises(cloudwatch.exceptions.ClientError) as error:
+        cloudwatch.put_composite_alarm(AlarmName="broken", AlarmRule='ALARM("nowhere")')
+    assert "do not exist: nowhere" in error.value.response["Error"]["Message"]
+
+    def composite() -> dict:
+        return cloudwatch.describe_alarms(AlarmNames=["both"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+
+    wait_until(lambda: composite()["StateValue"] == "OK")
+    cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="testing")
+    cloudwatch.set_alarm_state(AlarmName="latency", StateValue="ALARM", StateReason="testing")
+    wait_until(lambda: composite()["StateValue"] == "ALARM")
+    assert composite()["AlarmRule"] == 'ALARM("errors") AND ALARM(latency)'
