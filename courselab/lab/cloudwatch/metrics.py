@@ -4,8 +4,8 @@ Everything the lab publishes (:mod:`courselab.lab.cloudwatch.sources`) and every
 sends with ``PutMetricData`` ends up in moto's ``CloudWatchBackend.metric_data``, so
 ``GetMetricStatistics``, ``GetMetricData`` and ``ListMetrics`` answer it. The patched
 ``put_metric_data`` (:mod:`courselab.lab.cloudwatch.patches`) also files every new datapoint in a
-per-backend index by namespace and metric name, which the alarm evaluator reads
-(:func:`datapoints`) instead of scanning every datapoint of the account each time.
+per-backend index by metric and time, which the alarm evaluator reads (:func:`datapoints`)
+instead of scanning every datapoint of the account each time.
 
 A metric is its namespace, name and *exact* set of dimensions: "CloudWatch treats each unique
 combination of dimensions as a separate metric"
@@ -15,7 +15,9 @@ which is how :func:`datapoints` matches. Timestamps are the wall clock's (UTC).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import math
 import threading
 from collections.abc import Iterable
@@ -24,6 +26,8 @@ from typing import Any
 _lock = threading.RLock()
 #: Set by the CloudWatch extension's provider: while False, :func:`publish` publishes nothing.
 _active = False
+#: Ties between datapoints of the same timestamp keep the order they came in.
+_order = itertools.count()
 
 
 def activate(on: bool) -> None:
@@ -79,11 +83,18 @@ def publish(
 
 
 def index(backend: Any, datums: Iterable[Any]) -> None:
-    """File new moto datums under (namespace, name) in ``backend``'s index."""
+    """File new moto datums in ``backend``'s index: per metric (namespace, name, dimension set), by time."""
     with _lock:
-        series: dict[tuple[str, str], list[Any]] = backend.__dict__.setdefault("_courselab_series", {})
+        series: dict[tuple[str, str, frozenset[tuple[str, str]]], list[tuple[float, int, Any]]]
+        series = backend.__dict__.setdefault("_courselab_series", {})
         for datum in datums:
-            series.setdefault((datum.namespace, datum.name), []).append(datum)
+            key = (datum.namespace, datum.name, _dimension_set(datum.dimensions))
+            entries = series.setdefault(key, [])
+            entry = (utc(datum.timestamp), next(_order), datum)
+            if entries and entry[0] < entries[-1][0]:
+                bisect.insort(entries, entry)  # a datapoint sent with an earlier timestamp
+            else:
+                entries.append(entry)
 
 
 def _dimension_set(dimensions: Iterable[Any]) -> frozenset[tuple[str, str]]:
@@ -94,16 +105,13 @@ def datapoints(
     backend: Any, namespace: str, name: str, dimensions: dict[str, str], start: float, end: float, unit: str | None
 ) -> list[Any]:
     """The moto datums of exactly this metric (namespace, name, dimension set) with start <= time < end."""
-    wanted = frozenset(dimensions.items())
+    key = (namespace, name, frozenset(dimensions.items()))
     with _lock:
-        candidates = list(backend.__dict__.get("_courselab_series", {}).get((namespace, name), ()))
-    found = []
-    for datum in candidates:
-        if _dimension_set(datum.dimensions) != wanted or (unit and datum.unit and datum.unit != unit):
-            continue
-        if start <= utc(datum.timestamp) < end:
-            found.append(datum)
-    return found
+        entries = backend.__dict__.get("_courselab_series", {}).get(key, [])
+        low = bisect.bisect_left(entries, (start,))
+        high = bisect.bisect_left(entries, (end,))
+        chosen = [datum for _, _, datum in entries[low:high]]
+    return [d for d in chosen if not (unit and d.unit and d.unit != unit)]
 
 
 def statistic(datums: list[Any], stat: str) -> float | None:
