@@ -109,6 +109,20 @@ def test_target_tracking_creates_aws_alarms_on_the_real_metric(network) -> None:
     assert (low["Threshold"], low["EvaluationPeriods"], low["ComparisonOperator"]) == (54.0, 15, "LessThanThreshold")
     assert high["AlarmActions"][0].startswith(made["PolicyARN"])
 
+    # ALBRequestCountPerTarget watches the target group named in its ResourceLabel.
+    label = "app/shop/50dc6c495c0c9188/targetgroup/web/73e2d6bc24d8a067"
+    per_target = {
+        "TargetValue": 100.0,
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": label},
+    }
+    requests = policy("requests", "TargetTrackingScaling", **per_target)["Alarms"][0]["AlarmName"]
+    watched = boto3.client("cloudwatch").describe_alarms(AlarmNames=[requests])["MetricAlarms"][0]
+    assert (watched["MetricName"], watched["Statistic"]) == ("RequestCountPerTarget", "Sum")
+    assert watched["Dimensions"] == [{"Name": "TargetGroup", "Value": "targetgroup/web/73e2d6bc24d8a067"}]
+    boto3.client("application-autoscaling").delete_scaling_policy(
+        PolicyName="requests", ServiceNamespace="ecs", ResourceId=RESOURCE, ScalableDimension=DIMENSION
+    )
+
     # Replacing the policy replaces its alarms; with DisableScaleIn there is no low alarm.
     again = policy("cpu60", "TargetTrackingScaling", **config, DisableScaleIn=True)
     assert len(again["Alarms"]) == 1

@@ -171,3 +171,13 @@ def test_a_composite_alarm_follows_its_rule(lab) -> None:
     cloudwatch.set_alarm_state(AlarmName="latency", StateValue="ALARM", StateReason="testing")
     wait_until(lambda: composite()["StateValue"] == "ALARM")
     assert composite()["AlarmRule"] == 'ALARM("errors") AND ALARM(latency)'
+
+
+def test_an_action_the_lab_does_not_run_is_recorded_as_failed(lab) -> None:
+    stop = "arn:aws:automate:us-east-1:ec2:stop"
+    alarm("stopper", AlarmActions=[stop])
+    cloudwatch = boto3.client("cloudwatch")
+    cloudwatch.set_alarm_state(AlarmName="stopper", StateValue="ALARM", StateReason="testing")
+    item = cloudwatch.describe_alarm_history(AlarmName="stopper", HistoryItemType="Action")["AlarmHistoryItems"][0]
+    assert item["HistorySummary"] == f"Failed to execute action {stop}"
+    assert "the lab runs SNS and Application Auto Scaling alarm actions" in json.loads(item["HistoryData"])["detail"]
