@@ -24,6 +24,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,9 @@ Handler = Callable[[Any, str, "alarms.Evaluation | None"], str]
 _handlers: dict[str, Handler] = {}
 #: Auto Scaling actions run again every minute (of the schedule clock) while the state lasts.
 REPEAT_S = 60.0
+#: Held while an alarm changes state and runs its actions, so an evaluation and a SetAlarmState
+#: at the same moment do not both act on the same change.
+lock = threading.RLock()
 
 
 def register(prefix: str, handler: Handler | None) -> None:

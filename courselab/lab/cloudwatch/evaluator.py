@@ -98,11 +98,11 @@ class Evaluator:
 
 def settle(backend: Any, alarm: Any, evaluation: alarms.Evaluation, speedup: float) -> None:
     """Apply one evaluation: change state (with history and actions) or repeat Auto Scaling actions."""
-    if evaluation.state is not None and evaluation.state != alarm.state_value:
-        old, old_reason = alarm.state_value, alarm.state_reason
-        alarm.update_state(evaluation.reason, alarms.reason_data_text(evaluation.reason_data), evaluation.state)
-        actions.changed(backend, alarm, old, old_reason, evaluation)
-    elif actions.repeat_due(alarm, speedup):
-        actions.run_actions(backend, alarm, evaluation, alarm.state_value, only="arn:aws:autoscaling:")
-
-    alarm._courselab_latest = evaluation
+    with actions.lock:
+        alarm._courselab_latest = evaluation
+        if evaluation.state is not None and evaluation.state != alarm.state_value:
+            old, old_reason = alarm.state_value, alarm.state_reason
+            alarm.update_state(evaluation.reason, alarms.reason_data_text(evaluation.reason_data), evaluation.state)
+            actions.changed(backend, alarm, old, old_reason, evaluation)
+        elif actions.repeat_due(alarm, speedup):
+            actions.run_actions(backend, alarm, evaluation, alarm.state_value, only="arn:aws:autoscaling:")

@@ -84,13 +84,14 @@ def put_metric_alarm(original: Any, self: Any, name: str, *args: Any, **kwargs: 
 
 @patches.wrap(f"{_BACKEND}.set_alarm_state")
 def set_alarm_state(original: Any, self: Any, alarm_name: str, reason: str, reason_data: str, state_value: str) -> None:
-    alarm = self.alarms.get(alarm_name)
-    old, old_reason = (alarm.state_value, alarm.state_reason) if alarm is not None else ("", "")
-    original(self, alarm_name, reason, reason_data, state_value)
-    alarm = self.alarms[alarm_name]
-    alarm.state_reason_data = reason_data or "{}"
-    if alarm.state_value != old:
-        actions.changed(self, alarm, old, old_reason, None)
+    with actions.lock:
+        alarm = self.alarms.get(alarm_name)
+        old, old_reason = (alarm.state_value, alarm.state_reason) if alarm is not None else ("", "")
+        original(self, alarm_name, reason, reason_data, state_value)
+        alarm = self.alarms[alarm_name]
+        alarm.state_reason_data = reason_data or "{}"
+        if alarm.state_value != old:
+            actions.changed(self, alarm, old, old_reason, None)
 
 
 def describe_alarm_history(self: Any) -> Any:
