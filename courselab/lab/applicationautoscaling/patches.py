@@ -4,7 +4,8 @@
   and replacing a policy deletes the alarms of the one it replaces (moto left them behind);
 * an ECS target tracking policy gets AWS's two alarms on the real metric and target
   (moto made two on a fixed threshold of 6);
-* ``DeregisterScalableTarget`` deletes the target's scaling policies and their alarms, as AWS does
+* ``DeregisterScalableTarget`` deletes the target's scaling policies (with their alarms) and
+  scheduled actions, as AWS does
   (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html);
 * ``DescribeScalingActivities`` (moto has none) lists what the policies did.
 """
@@ -60,6 +61,11 @@ def deregister_scalable_target(original: Any, self: Any, namespace: str, r_id: s
         if (policy.service_namespace, policy.resource_id, policy.scalable_dimension) == (namespace, r_id, dimension):
             policy.delete_alarms(self.account_id, self.region_name)
             del self.policies[key]
+    self.scheduled_actions = [
+        a
+        for a in self.scheduled_actions
+        if (a.service_namespace, a.resource_id, a.scalable_dimension) != (namespace, r_id, dimension)
+    ]
 
 
 def describe_scaling_activities(self: Any) -> str:

@@ -191,3 +191,21 @@ def test_target_tracking_scales_in_idle_tasks_to_min_capacity(network, lab) -> N
         wait_until(lambda: ecs_service()["runningCount"] == 1, timeout=15)
     finally:
         courselab.set_schedule_speedup(1)
+
+
+def test_deregistering_the_target_deletes_its_policies_and_their_alarms(network) -> None:  # noqa: F811
+    create_service(network, fargate_task_definition(1), count=1)
+    register()
+    config = {
+        "TargetValue": 60.0,
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+    }
+    policy("cpu60", "TargetTrackingScaling", **config)
+    client = boto3.client("application-autoscaling")
+    client.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="nightly", ResourceId=RESOURCE,
+                                ScalableDimension=DIMENSION, Schedule="cron(0 22 * * ? *)",
+                                ScalableTargetAction={"MinCapacity": 1, "MaxCapacity": 1})  # fmt: skip
+    client.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=RESOURCE, ScalableDimension=DIMENSION)
+    assert client.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
+    assert client.describe_scheduled_actions(ServiceNamespace="ecs")["ScheduledActions"] == []
+    assert boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix="TargetTracking-")["MetricAlarms"] == []
