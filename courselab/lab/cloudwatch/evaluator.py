@@ -41,6 +41,7 @@ class Evaluator:
         self.samplers = Samplers()
         self._speedup = schedules.speedup()
         self._anchor = time.time()
+        self._grid = 0  # which grid the alarms' due times are on
         self._next_sample = self._anchor + MINUTE_S / self._speedup
         self._job: Job = scheduler.call_every(TICK_S, self.tick, name="cloudwatch-alarms")
 
@@ -56,8 +57,9 @@ class Evaluator:
     def tick(self) -> None:
         now = time.time()
         speedup = schedules.speedup()
-        if speedup != self._speedup:  # a new speed-up: a new grid from now on
+        if speedup != self._speedup:  # a new speed-up: a new grid from now on, for every alarm
             self._speedup, self._anchor = speedup, now
+            self._grid += 1
             self._next_sample = now + MINUTE_S / speedup
         minute = MINUTE_S / speedup
         if now >= self._next_sample:
@@ -86,8 +88,8 @@ class Evaluator:
             return
         step = min(float(alarms.watched(alarm).period), MINUTE_S) / speedup
         due = alarm.__dict__.get("_courselab_due")
-        if due is None or due - now > step:  # new, or the grid changed
-            alarm._courselab_due = self._boundary(now, step)
+        if due is None or alarm.__dict__.get("_courselab_grid") != self._grid:  # new, or a new grid
+            alarm._courselab_due, alarm._courselab_grid = self._boundary(now, step), self._grid
             return
         if now < due:
             return
