@@ -5,7 +5,8 @@
 * an ECS target tracking policy gets AWS's two alarms on the real metric and target
   (moto made two on a fixed threshold of 6);
 * ``DeregisterScalableTarget`` deletes the target's scaling policies (with their alarms) and
-  scheduled actions, as AWS does
+  scheduled actions, as AWS does, and answers ``ObjectNotFoundException`` for a target that is not
+  registered (moto: ``ValidationException``)
   (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html);
 * ``DescribeScalingActivities`` (moto has none) lists what the policies did.
 """
@@ -56,6 +57,11 @@ def _generate_ecs_alarms(self: Any) -> list[Any]:
 
 @patches.wrap(f"{_MODELS}:ApplicationAutoscalingBackend.deregister_scalable_target")
 def deregister_scalable_target(original: Any, self: Any, namespace: str, r_id: str, dimension: str) -> None:
+    if r_id not in self.targets.get(dimension, {}):
+        raise policies.not_found(
+            f"No scalable target found for service namespace: {namespace}, resource ID: {r_id}, "
+            f"scalable dimension: {dimension}"
+        )
     original(self, namespace, r_id, dimension)
     for key, policy in list(self.policies.items()):
         if (policy.service_namespace, policy.resource_id, policy.scalable_dimension) == (namespace, r_id, dimension):

@@ -43,7 +43,7 @@ def _invalid(message: str) -> Exception:
     return AWSValidationException(message)
 
 
-def _not_found(message: str) -> Exception:
+def not_found(message: str) -> Exception:
     from moto.core.exceptions import JsonRESTError
 
     return JsonRESTError("ObjectNotFoundException", message)
@@ -52,7 +52,7 @@ def _not_found(message: str) -> Exception:
 def check(backend: Any, namespace: str, resource_id: str, dimension: str, policy_type: str | None, body: Any) -> None:
     """Raise AWS's error for a policy ``PutScalingPolicy`` refuses; return quietly otherwise."""
     if resource_id not in backend.targets.get(dimension, {}):
-        raise _not_found(
+        raise not_found(
             f"No scalable target registered for service namespace: {namespace}, resource ID: {resource_id}, "
             f"scalable dimension: {dimension}"
         )

@@ -209,3 +209,5 @@ def test_deregistering_the_target_deletes_its_policies_and_their_alarms(network)
     assert client.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
     assert client.describe_scheduled_actions(ServiceNamespace="ecs")["ScheduledActions"] == []
     assert boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix="TargetTracking-")["MetricAlarms"] == []
+    with pytest.raises(client.exceptions.ObjectNotFoundException):
+        client.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=RESOURCE, ScalableDimension=DIMENSION)
