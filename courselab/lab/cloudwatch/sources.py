@@ -25,7 +25,9 @@
 Lab differences: each metric is published with the one dimension set above (AWS adds others, such
 as ``Resource`` and ``ExecutedVersion`` for Lambda or ``TargetGroup`` for the ALB). "Once a minute"
 is a minute of the lab's schedule clock, so ``courselab.set_schedule_speedup`` makes it faster.
-A task's CPU and memory are its processes' (and their children's), measured with psutil.
+A task's CPU and memory are its processes' (and their children's), measured with psutil; the lab
+does not hold a task to its ``cpu``, so its utilisation can go above 100 % where Fargate would
+throttle the task at its share.
 """
 
 from __future__ import annotations
