@@ -81,6 +81,11 @@ def unsupported(alarm: Any) -> str | None:
         return "an alarm needs MetricName and Namespace (or Metrics)"
     if not (alarm.statistic or alarm.extended_statistic or queries):
         return "an alarm needs Statistic or ExtendedStatistic"
+    for name, value in (("Period", alarm.period or queries), ("EvaluationPeriods", alarm.evaluation_periods)):
+        if not value:
+            return f"an alarm needs {name}"
+    if alarm.threshold is None:
+        return "an alarm needs Threshold (the lab does not evaluate ThresholdMetricId bands)"
     return None
 
 
