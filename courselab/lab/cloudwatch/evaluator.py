@@ -12,7 +12,8 @@ One periodic job on the lab's scheduler (every :data:`TICK_S` seconds) does, in 
 
 Minutes and periods are on one grid from the lab's start, divided by the schedule speed-up
 (``courselab.set_schedule_speedup``), so the sampler's datapoint of a minute always falls inside
-the period an alarm evaluates next.
+the period an alarm evaluates next. A tick that comes late makes up the minutes and periods it
+missed (up to :data:`CATCH_UP`), so a busy machine delays datapoints and evaluations but drops none.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 #: How often the clock looks (wall-clock seconds); a sped-up minute is never shorter than 0.1 s.
 TICK_S = 0.05
 MINUTE_S = 60.0
+#: A tick that comes late (a busy machine, a sped-up clock) makes up at most this many minutes or periods.
+CATCH_UP = 15
 
 
 class Evaluator:
@@ -62,10 +65,14 @@ class Evaluator:
             self._grid += 1
             self._next_sample = now + MINUTE_S / speedup
         minute = MINUTE_S / speedup
-        if now >= self._next_sample:
-            boundary = self._next_sample
-            self.samplers.sample(boundary - minute / 2)
-            self._next_sample = max(boundary + minute, self._boundary(now, minute))
+        stamps = []
+        while now >= self._next_sample and len(stamps) < CATCH_UP:  # a late tick makes up the minutes it missed
+            stamps.append(self._next_sample - minute / 2)
+            self._next_sample += minute
+        if now >= self._next_sample:  # too far behind (the machine slept): carry on from now
+            self._next_sample = self._boundary(now, minute)
+        if stamps:
+            self.samplers.sample(stamps)
         self.evaluate_all(now, speedup)
 
     def evaluate_all(self, now: float, speedup: float) -> None:
@@ -88,14 +95,17 @@ class Evaluator:
             return
         step = min(float(alarms.watched(alarm).period), MINUTE_S) / speedup
         due = alarm.__dict__.get("_courselab_due")
-        if due is None or alarm.__dict__.get("_courselab_grid") != self._grid:  # new, or a new grid
-            alarm._courselab_due, alarm._courselab_grid = self._boundary(now, step), self._grid
-            return
-        if now < due:
-            return
-        alarm._courselab_due = max(due + step, self._boundary(now, step))
-        evaluation = alarms.evaluate(alarm, backend, due, speedup)
-        settle(backend, alarm, evaluation, speedup)
+        if due is None or alarm.__dict__.get("_courselab_grid") != self._grid:
+            # new: its first period ends at the first grid point after it was created (so what was
+            # sent since is evaluated); on a new grid, at the first grid point from now
+            since = alarm.__dict__.get("_courselab_created", now) if due is None else now
+            due, alarm._courselab_grid = self._boundary(min(since, now), step), self._grid
+        caught = 0
+        while now >= due and caught < CATCH_UP:  # a late tick evaluates every period it missed, in order
+            settle(backend, alarm, alarms.evaluate(alarm, backend, due, speedup), speedup)
+            due += step
+            caught += 1
+        alarm._courselab_due = due if now < due else self._boundary(now, step)
 
 
 def settle(backend: Any, alarm: Any, evaluation: alarms.Evaluation, speedup: float) -> None:

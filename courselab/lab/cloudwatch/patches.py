@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from courselab.lab.cloudwatch import actions, alarms, composite, history, metrics
@@ -54,6 +55,7 @@ def put_metric_alarm(original: Any, self: Any, name: str, *args: Any, **kwargs: 
         else:
             self.alarms[name] = previous
         raise _validation_error(f"Alarm {name}: {problem}.")
+    alarm._courselab_created = time.time()
     if previous is not None:
         alarm.state_value = previous.state_value
         alarm.state_reason = previous.state_reason

@@ -117,28 +117,34 @@ class Samplers:
     def reset(self) -> None:
         self._cpu.clear()
 
-    def sample(self, stamp: float) -> None:
-        """Publish one datapoint of each metric, timestamped ``stamp`` (within the minute it covers)."""
-        self._sample_ecs(stamp)
-        self._sample_sqs(stamp)
+    def sample(self, stamps: list[float]) -> None:
+        """Publish a datapoint of each metric per minute of ``stamps`` (a time within each minute).
 
-    def _sample_sqs(self, stamp: float) -> None:
+        More than one minute means the clock came late: each gets the measurement made now (for
+        ECS CPU, the average over all of them).
+        """
+        self._sample_ecs(stamps)
+        self._sample_sqs(stamps)
+
+    def _sample_sqs(self, stamps: list[float]) -> None:
         from moto.sqs.models import sqs_backends
 
         for account, regions in list(sqs_backends.items()):
             for region, backend in list(regions.items()):
                 for queue in list(backend.queues.values()):
-                    metrics.publish(
-                        account,
-                        region,
-                        "AWS/SQS",
-                        "ApproximateNumberOfMessagesVisible",
-                        {"QueueName": queue.name},
-                        queue.approximate_number_of_messages,
-                        timestamp=stamp,
-                    )
+                    depth = queue.approximate_number_of_messages
+                    for stamp in stamps:
+                        metrics.publish(
+                            account,
+                            region,
+                            "AWS/SQS",
+                            "ApproximateNumberOfMessagesVisible",
+                            {"QueueName": queue.name},
+                            depth,
+                            timestamp=stamp,
+                        )
 
-    def _sample_ecs(self, stamp: float) -> None:
+    def _sample_ecs(self, stamps: list[float]) -> None:
         from courselab.lab.ecs import runs
 
         table = runs.running()
@@ -169,7 +175,10 @@ class Samplers:
             for index, name in enumerate(("CPUUtilization", "MemoryUtilization")):
                 values = [round(u[index], 4) for u in usage]
                 stats = {"SampleCount": len(values), "Sum": sum(values), "Minimum": min(values), "Maximum": max(values)}
-                metrics.publish(account, region, "AWS/ECS", name, dims, unit="Percent", stats=stats, timestamp=stamp)
+                for stamp in stamps:
+                    metrics.publish(
+                        account, region, "AWS/ECS", name, dims, unit="Percent", stats=stats, timestamp=stamp
+                    )
 
 
 def _usage(pids: list[int]) -> tuple[float, int]:
