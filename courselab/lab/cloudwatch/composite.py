@@ -44,21 +44,19 @@ def parse(text: str) -> tuple[Rule, set[str]]:
         position += 1
         return token
 
-    def either() -> Rule:
-        left = both()
-        while (peek() or "").upper() == "OR":
+    def chain(word: str, operand: Callable[[], Rule], combine: Callable[[bool, bool], bool]) -> Rule:
+        left = operand()
+        while (peek() or "").upper() == word:
             take()
-            right, first = both(), left
-            left = lambda state, a=first, b=right: a(state) or b(state)  # noqa: E731
+            right, first = operand(), left
+            left = lambda state, a=first, b=right: combine(a(state), b(state))  # noqa: E731
         return left
 
+    def either() -> Rule:
+        return chain("OR", both, lambda a, b: a or b)
+
     def both() -> Rule:
-        left = negated()
-        while (peek() or "").upper() == "AND":
-            take()
-            right, first = negated(), left
-            left = lambda state, a=first, b=right: a(state) and b(state)  # noqa: E731
-        return left
+        return chain("AND", negated, lambda a, b: a and b)
 
     def negated() -> Rule:
         if (peek() or "").upper() == "NOT":

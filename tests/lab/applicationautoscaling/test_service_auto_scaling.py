@@ -33,6 +33,16 @@ def policy(name: str, kind: str, **config) -> dict:
     )
 
 
+def cpu_target_service(subnets: dict[str, str]) -> dict:
+    """A one-task service registered for auto scaling; the configuration of a 60 % CPU target."""
+    create_service(subnets, fargate_task_definition(1), count=1)
+    register()
+    return {
+        "TargetValue": 60.0,
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+    }
+
+
 def ecs_service() -> dict:
     return boto3.client("ecs").describe_services(cluster="demo", services=["web"])["services"][0]
 
@@ -83,12 +93,7 @@ def test_bad_policies_are_refused_with_aws_errors(network) -> None:  # noqa: F81
 
 
 def test_target_tracking_creates_aws_alarms_on_the_real_metric(network) -> None:  # noqa: F811
-    create_service(network, fargate_task_definition(1), count=1)
-    register()
-    config = {
-        "TargetValue": 60.0,
-        "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
-    }
+    config = cpu_target_service(network)
     made = policy("cpu60", "TargetTrackingScaling", **config)
     names = sorted(a["AlarmName"] for a in made["Alarms"])
     assert [n.split("-")[2] for n in names] == ["AlarmHigh", "AlarmLow"] and names[0].startswith(
@@ -194,12 +199,7 @@ def test_target_tracking_scales_in_idle_tasks_to_min_capacity(network, lab) -> N
 
 
 def test_deregistering_the_target_deletes_its_policies_and_their_alarms(network) -> None:  # noqa: F811
-    create_service(network, fargate_task_definition(1), count=1)
-    register()
-    config = {
-        "TargetValue": 60.0,
-        "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
-    }
+    config = cpu_target_service(network)
     policy("cpu60", "TargetTrackingScaling", **config)
     client = boto3.client("application-autoscaling")
     client.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="nightly", ResourceId=RESOURCE,
