@@ -1,7 +1,10 @@
 """What the lab changes in moto's CloudWatch: alarms start as AWS's do, keep history and act.
 
 * ``PutMetricData`` also files each datapoint in the index the alarm evaluator reads
-  (:mod:`courselab.lab.cloudwatch.metrics`);
+  (:mod:`courselab.lab.cloudwatch.metrics`); ``GetMetricStatistics`` answers from it for exactly
+  the dimensions asked ("CloudWatch treats each unique combination of dimensions as a separate
+  metric"; moto summed every metric that had those dimensions among others), and ``ListMetrics``
+  lists a metric of several dimensions once;
 * ``PutMetricAlarm``: a new alarm starts in ``INSUFFICIENT_DATA`` ("Unchecked: Initial alarm
   creation"; moto started it in OK), an updated one keeps its state ("When you update an existing
   alarm, its state is left unchanged",
@@ -40,6 +43,46 @@ def put_metric_data(original: Any, self: Any, namespace: str, metric_data: list[
         before = len(self.metric_data)
         original(self, namespace, metric_data)
         metrics.index(self, self.metric_data[before:])
+
+
+@patches.replace("moto.cloudwatch.models:are_dimensions_same")
+def are_dimensions_same(metric_dimensions: list[Any], dimensions: list[Any]) -> bool:
+    """ListMetrics lists each metric once: the same set of dimensions (moto compared every pair, so
+    a metric of two dimensions or more was listed once per datapoint)."""
+    return {(d.name, d.value) for d in metric_dimensions} == {(d.name, d.value) for d in dimensions}
+
+
+@patches.wrap(f"{_BACKEND}.get_metric_statistics")
+def get_metric_statistics(
+    original: Any,
+    self: Any,
+    namespace: str,
+    metric_name: str,
+    start_time: dt.datetime,
+    end_time: dt.datetime,
+    period: int,
+    stats: list[str],
+    dimensions: list[dict[str, str]],
+    unit: str | None = None,
+) -> list[Any]:
+    """Exactly the metric of these dimensions, as CloudWatch answers (moto matched any superset)."""
+    if namespace == "AWS/S3":  # moto's own S3 metrics, computed from the buckets
+        return original(self, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit)
+    from moto.cloudwatch.exceptions import InvalidParameterValue
+    from moto.cloudwatch.models import Statistics
+
+    start, end = metrics.utc(start_time.replace(microsecond=0)), metrics.utc(end_time.replace(microsecond=0))
+    if start >= end:
+        raise InvalidParameterValue("The parameter StartTime must be less than the parameter EndTime.")
+    wanted = {d["Name"]: d["Value"] for d in dimensions or []}
+    found = metrics.datapoints(self, namespace, metric_name, wanted, start, end, unit)
+    buckets: dict[int, Any] = {}
+    for datum in found:
+        index = int((metrics.utc(datum.timestamp) - start) // period)
+        bucket = buckets.setdefault(index, Statistics(stats, metrics.naive_utc(start + index * period)))
+        bucket.metric_data.append(datum)
+        bucket.unit = datum.unit
+    return [buckets[i] for i in sorted(buckets)]
 
 
 @patches.wrap(f"{_BACKEND}.put_metric_alarm")

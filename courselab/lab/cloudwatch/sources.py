@@ -1,6 +1,7 @@
 """The metrics AWS services publish, published by the lab in AWS's namespaces, dimensions and units.
 
-* **Lambda** (``AWS/Lambda``, dimension ``FunctionName``;
+* **Lambda** (``AWS/Lambda``, dimension ``FunctionName``, and for a request that named a version
+  or alias also ``FunctionName`` + ``Resource`` (``name:qualifier``) and those + ``ExecutedVersion``;
   https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html): per request
   ``Invocations`` (1), ``Errors`` (1 for a function error, else 0), ``Duration`` (Milliseconds) and
   ``ConcurrentExecutions`` (requests in flight when it started); ``Throttles`` (1) for a request
@@ -22,8 +23,10 @@
   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html):
   once a minute, ``ApproximateNumberOfMessagesVisible`` (Count) of every queue.
 
-Lab differences: each metric is published with the one dimension set above (AWS adds others, such
-as ``Resource`` and ``ExecutedVersion`` for Lambda or ``TargetGroup`` for the ALB). "Once a minute"
+Lab differences: each metric is published with the dimension sets above (AWS adds others, such as
+``TargetGroup`` for the ALB's ``RequestCount``); a Lambda request gets ``Resource`` only when its
+caller named the qualifier in the same thread (the Invoke API, API Gateway), not when an
+asynchronous invocation runs later. "Once a minute"
 is a minute of the lab's schedule clock, so ``courselab.set_schedule_speedup`` makes it faster.
 A task's CPU and memory are its processes' (and their children's), measured with psutil; the lab
 does not hold a task to its ``cpu``, so its utilisation can go above 100 % where Fargate would
@@ -32,15 +35,19 @@ throttle the task at its share.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from courselab.lab.cloudwatch import metrics
 
 _lock = threading.Lock()
+#: The qualifier (version or alias) the request running in this thread named, if any.
+_qualifier: contextvars.ContextVar[str | None] = contextvars.ContextVar("lambda_qualifier", default=None)
 #: The listener's wait for a target (courselab.lab.elbv2.listeners.FORWARD_TIMEOUT_S): past it, a 504.
 _FORWARD_TIMEOUT_S = 10.0
 _in_flight: Counter[str] = Counter()
@@ -49,12 +56,27 @@ _in_flight: Counter[str] = Counter()
 # -- Lambda ----------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def invoked_as(qualifier: str | None) -> Iterator[None]:
+    """While a request runs in this thread: the version or alias it named (for ``Resource``)."""
+    token = _qualifier.set(qualifier)
+    try:
+        yield
+    finally:
+        _qualifier.reset(token)
+
+
 def lambda_invoke(fn: Any, run: Callable[..., Any], *args: Any) -> Any:
     """``run(*args)`` (one request of moto function ``fn`` in the runtime), measured as Lambda does."""
     if not metrics.active():
         return run(*args)
     account, region, name = fn.account_id, fn.region, fn.function_name
     dims = {"FunctionName": name}
+    qualifier = _qualifier.get()
+    dimension_sets = [dims]
+    if qualifier and qualifier != "$LATEST":
+        resource = {**dims, "Resource": f"{name}:{qualifier}"}
+        dimension_sets += [resource, {**resource, "ExecutedVersion": str(fn.version)}]
     with _lock:
         _in_flight[name] += 1
         concurrent = _in_flight[name]
@@ -62,18 +84,21 @@ def lambda_invoke(fn: Any, run: Callable[..., Any], *args: Any) -> Any:
         result = run(*args)
     except Exception as error:
         if type(error).__name__ == "TooManyRequestsException":
-            metrics.publish(account, region, "AWS/Lambda", "Throttles", dims, 1)
+            for dimensions in dimension_sets[:2]:
+                metrics.publish(account, region, "AWS/Lambda", "Throttles", dimensions, 1)
         raise
     finally:
         with _lock:
             _in_flight[name] -= 1
     now = time.time()
-    metrics.publish(account, region, "AWS/Lambda", "Invocations", dims, 1, timestamp=now)
-    metrics.publish(account, region, "AWS/Lambda", "Errors", dims, 1 if result.function_error else 0, timestamp=now)
-    metrics.publish(
-        account, region, "AWS/Lambda", "Duration", dims, round(result.duration_ms, 2), "Milliseconds", timestamp=now
-    )
-    metrics.publish(account, region, "AWS/Lambda", "ConcurrentExecutions", dims, concurrent, timestamp=now)
+    for metric, value, unit in (
+        ("Invocations", 1, "Count"),
+        ("Errors", 1 if result.function_error else 0, "Count"),
+        ("Duration", round(result.duration_ms, 2), "Milliseconds"),
+        ("ConcurrentExecutions", concurrent, "Count"),
+    ):
+        for dimensions in dimension_sets:
+            metrics.publish(account, region, "AWS/Lambda", metric, dimensions, value, unit, timestamp=now)
     return result
 
 

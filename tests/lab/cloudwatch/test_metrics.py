@@ -29,6 +29,21 @@ def test_lambda_publishes_invocations_errors_duration_and_concurrency(deploy) ->
     assert {m["MetricName"] for m in listed["Metrics"]} >= {"Invocations", "Errors", "Duration", "ConcurrentExecutions"}
 
 
+def test_an_alias_invocation_adds_the_resource_and_executed_version_metrics(deploy) -> None:
+    deploy("aliased", "lambda_probe.py")
+    client = boto3.client("lambda")
+    version = client.publish_version(FunctionName="aliased")["Version"]
+    client.create_alias(FunctionName="aliased", Name="live", FunctionVersion=version)
+    for qualifier in ("live", "live", None):
+        client.invoke(FunctionName="aliased", Payload=b"{}", **({"Qualifier": qualifier} if qualifier else {}))
+    alias = {"FunctionName": "aliased", "Resource": "aliased:live"}
+    assert total("AWS/Lambda", "Invocations", {"FunctionName": "aliased"}) == 3  # each dimension set is its own metric
+    assert total("AWS/Lambda", "Invocations", alias) == 2
+    assert total("AWS/Lambda", "Errors", {**alias, "ExecutedVersion": version}) == 0
+    listed = boto3.client("cloudwatch").list_metrics(Namespace="AWS/Lambda", MetricName="Invocations")["Metrics"]
+    assert sorted(len(m["Dimensions"]) for m in listed) == [1, 2, 3]
+
+
 def test_a_throttled_request_counts_a_throttle_and_no_invocation(deploy) -> None:
     deploy("closed", "lambda_probe.py")
     client = boto3.client("lambda", config=Config(retries={"total_max_attempts": 1}))  # each retry is a throttle too
