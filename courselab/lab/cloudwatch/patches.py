@@ -4,7 +4,8 @@
   (:mod:`courselab.lab.cloudwatch.metrics`); ``GetMetricStatistics`` answers from it for exactly
   the dimensions asked ("CloudWatch treats each unique combination of dimensions as a separate
   metric"; moto summed every metric that had those dimensions among others), and ``ListMetrics``
-  lists a metric of several dimensions once;
+  lists a metric of several dimensions once, and ``GetMetricData`` finds it whatever the order of
+  the dimensions asked;
 * ``PutMetricAlarm``: a new alarm starts in ``INSUFFICIENT_DATA`` ("Unchecked: Initial alarm
   creation"; moto started it in OK), an updated one keeps its state ("When you update an existing
   alarm, its state is left unchanged",
@@ -50,6 +51,13 @@ def are_dimensions_same(metric_dimensions: list[Any], dimensions: list[Any]) -> 
     """ListMetrics lists each metric once: the same set of dimensions (moto compared every pair, so
     a metric of two dimensions or more was listed once per datapoint)."""
     return {(d.name, d.value) for d in metric_dimensions} == {(d.name, d.value) for d in dimensions}
+
+
+@patches.replace("moto.cloudwatch.models:Dimension.__lt__")
+def dimension_before(self: Any, other: Any) -> bool:
+    """Dimensions sort by name, then value, so GetMetricData matches a metric's dimensions in any
+    order (moto's ordering was not one, and a two-dimension query could miss its metric)."""
+    return (str(self.name), str(self.value)) < (str(other.name), str(other.value))
 
 
 @patches.wrap(f"{_BACKEND}.get_metric_statistics")

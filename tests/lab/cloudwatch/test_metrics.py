@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import boto3
@@ -40,8 +41,29 @@ def test_an_alias_invocation_adds_the_resource_and_executed_version_metrics(depl
     assert total("AWS/Lambda", "Invocations", {"FunctionName": "aliased"}) == 3  # each dimension set is its own metric
     assert total("AWS/Lambda", "Invocations", alias) == 2
     assert total("AWS/Lambda", "Errors", {**alias, "ExecutedVersion": version}) == 0
-    listed = boto3.client("cloudwatch").list_metrics(Namespace="AWS/Lambda", MetricName="Invocations")["Metrics"]
+    cloudwatch = boto3.client("cloudwatch")
+    listed = cloudwatch.list_metrics(Namespace="AWS/Lambda", MetricName="Invocations")["Metrics"]
     assert sorted(len(m["Dimensions"]) for m in listed) == [1, 2, 3]
+    now = dt.datetime.now(dt.timezone.utc)
+    query = {
+        "Id": "live",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": "AWS/Lambda",
+                "MetricName": "Invocations",
+                "Dimensions": [
+                    {"Name": "Resource", "Value": "aliased:live"},
+                    {"Name": "FunctionName", "Value": "aliased"},
+                ],
+            },
+            "Period": 3600,
+            "Stat": "Sum",
+        },
+    }
+    answer = cloudwatch.get_metric_data(
+        MetricDataQueries=[query], StartTime=now - dt.timedelta(hours=1), EndTime=now + dt.timedelta(minutes=5)
+    )
+    assert sum(answer["MetricDataResults"][0]["Values"]) == 2
 
 
 def test_a_throttled_request_counts_a_throttle_and_no_invocation(deploy) -> None:
