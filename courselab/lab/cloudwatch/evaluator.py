@@ -100,6 +100,11 @@ class Evaluator:
             # sent since is evaluated); on a new grid, at the first grid point from now
             since = alarm.__dict__.get("_courselab_created", now) if due is None else now
             due, alarm._courselab_grid = self._boundary(min(since, now), step), self._grid
+        if now < alarm.__dict__.get("_courselab_held_until", 0.0):  # a SetAlarmState holds a period
+            while due <= now:
+                due += step
+            alarm._courselab_due = due
+            return
         caught = 0
         while now >= due and caught < CATCH_UP:  # a late tick evaluates every period it missed, in order
             settle(backend, alarm, alarms.evaluate(alarm, backend, due, speedup), speedup)

@@ -13,7 +13,11 @@
   write a ``ConfigurationUpdate`` history item. An alarm the lab cannot evaluate (metric math,
   anomaly bands) or whose ``DatapointsToAlarm`` exceeds ``EvaluationPeriods`` is refused with a
   ``ValidationError`` saying why;
-* ``SetAlarmState`` changes state like an evaluation does: history, the EventBridge event, actions;
+* ``SetAlarmState`` changes state like an evaluation does: history, the EventBridge event, actions.
+  The state lasts until the alarm's evaluation one period later (AWS: "Metric alarms returns to
+  their actual state quickly, often within seconds",
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html), so
+  whatever watches the alarm sees it for at least a period of the schedule clock;
 * ``DescribeAlarmHistory`` (moto has none) answers from :mod:`courselab.lab.cloudwatch.history`;
 * ``PutCompositeAlarm`` (moto has none) stores a composite alarm whose rule
   :mod:`courselab.lab.cloudwatch.composite` checks and evaluates.
@@ -26,6 +30,7 @@ import time
 from typing import Any
 
 from courselab.lab.cloudwatch import actions, alarms, composite, history, metrics
+from courselab.lab.events import schedules
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
@@ -143,6 +148,8 @@ def set_alarm_state(original: Any, self: Any, alarm_name: str, reason: str, reas
         original(self, alarm_name, reason, reason_data, state_value)
         alarm = self.alarms[alarm_name]
         alarm.state_reason_data = reason_data or "{}"
+        if not alarm.rule and alarms.unsupported(alarm) is None:
+            alarm._courselab_held_until = time.time() + alarms.watched(alarm).period / schedules.speedup()
         if alarm.state_value != old:
             actions.changed(self, alarm, old, old_reason, None)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import boto3
 import pytest
@@ -181,3 +182,12 @@ def test_an_action_the_lab_does_not_run_is_recorded_as_failed(lab) -> None:
     item = cloudwatch.describe_alarm_history(AlarmName="stopper", HistoryItemType="Action")["AlarmHistoryItems"][0]
     assert item["HistorySummary"] == f"Failed to execute action {stop}"
     assert "the lab runs SNS and Application Auto Scaling alarm actions" in json.loads(item["HistoryData"])["detail"]
+
+
+def test_a_set_state_lasts_one_period_then_the_evaluation_takes_over(fast_clock) -> None:
+    alarm("briefly", MetricName="NobodyPublishesThis")
+    cloudwatch = boto3.client("cloudwatch")
+    cloudwatch.set_alarm_state(AlarmName="briefly", StateValue="ALARM", StateReason="testing")
+    time.sleep(0.7)  # less than the period of 60 s at speed-up 60
+    assert state("briefly")["StateValue"] == "ALARM"
+    wait_until(lambda: state("briefly")["StateValue"] == "INSUFFICIENT_DATA", timeout=5)
