@@ -14,10 +14,10 @@
   anomaly bands) or whose ``DatapointsToAlarm`` exceeds ``EvaluationPeriods`` is refused with a
   ``ValidationError`` saying why;
 * ``SetAlarmState`` changes state like an evaluation does: history, the EventBridge event, actions.
-  The state lasts until the alarm's evaluation one period later (AWS: "Metric alarms returns to
-  their actual state quickly, often within seconds",
+  The state lasts until the alarm's evaluation one period later, and at least :data:`MIN_HOLD_S`
+  (AWS: "Metric alarms returns to their actual state quickly, often within seconds",
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html), so
-  whatever watches the alarm sees it for at least a period of the schedule clock;
+  whatever watches the alarm sees it however fast the schedule clock runs;
 * ``DescribeAlarmHistory`` (moto has none) answers from :mod:`courselab.lab.cloudwatch.history`;
 * ``PutCompositeAlarm`` (moto has none) stores a composite alarm whose rule
   :mod:`courselab.lab.cloudwatch.composite` checks and evaluates.
@@ -35,6 +35,8 @@ from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
 _BACKEND = "moto.cloudwatch.models:CloudWatchBackend"
+#: However fast the schedule clock, a SetAlarmState state lasts at least this long (wall clock).
+MIN_HOLD_S = 1.0
 
 
 def _validation_error(message: str) -> Exception:
@@ -149,7 +151,8 @@ def set_alarm_state(original: Any, self: Any, alarm_name: str, reason: str, reas
         alarm = self.alarms[alarm_name]
         alarm.state_reason_data = reason_data or "{}"
         if not alarm.rule and alarms.unsupported(alarm) is None:
-            alarm._courselab_held_until = time.time() + alarms.watched(alarm).period / schedules.speedup()
+            hold = max(MIN_HOLD_S, alarms.watched(alarm).period / schedules.speedup())
+            alarm._courselab_held_until = time.time() + hold
         if alarm.state_value != old:
             actions.changed(self, alarm, old, old_reason, None)
 
