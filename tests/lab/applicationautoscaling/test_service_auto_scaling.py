@@ -6,13 +6,14 @@ import boto3
 import pytest
 
 import courselab
+from courselab import images
 from tests.conftest import wait_until
 from tests.lab.cloudwatch.conftest import fast_clock  # noqa: F401
 from tests.lab.ecs.test_service_scheduler import create_service, fargate_task_definition, network  # noqa: F401
 
 RESOURCE = "service/demo/web"
 DIMENSION = "ecs:service:DesiredCount"
-SPIN = "while True: pass"
+SPIN = "while True:\n    pass\n"
 
 
 def register(low: int = 1, high: int = 3) -> None:
@@ -171,9 +172,10 @@ def test_step_scaling_on_queue_depth_adds_then_removes_tasks(network, fast_clock
 
 def test_target_tracking_scales_out_on_busy_tasks(network, fast_clock) -> None:  # noqa: F811
     ecs = boto3.client("ecs")
+    image = images.build_and_push({"spin.py": SPIN}, "spin", "v1", cmd=["python", "spin.py"])
     busy = ecs.register_task_definition(
         family="busy", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-        containerDefinitions=[{"name": "spin", "image": "example/spin:1", "command": ["python", "-c", SPIN]}],
+        containerDefinitions=[{"name": "spin", "image": image}],
     )["taskDefinition"]["taskDefinitionArn"]  # fmt: skip
     create_service(network, busy, count=1)
     register(low=1, high=2)
