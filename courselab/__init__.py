@@ -11,7 +11,8 @@ Everything a chapter calls is here:
 * :func:`start`, :func:`stop`, :func:`reset`, :func:`current`: the lab itself;
 * :func:`listener_url`: where an ALB (or NLB) listener answers in the lab (on AWS, ``http://{DNSName}:{port}``);
 * :func:`invoke_url`: where an API Gateway stage answers in the lab;
-* :func:`set_schedule_speedup`: lab only, make EventBridge schedules fire faster.
+* :func:`set_schedule_speedup`: lab only, make EventBridge schedules, CloudWatch alarm periods and
+  auto scaling cooldowns run faster.
 
 Importing this package is cheap on purpose (it imports no moto): Lambda execution environments
 import ``courselab.lab.awslambda.bootstrap`` and must not pay for it. The lab's own layout is
@@ -83,7 +84,7 @@ def invoke_url(endpoint: str, api_id: str, stage: str = "$default") -> str:
 
 
 def set_schedule_speedup(factor: float) -> None:
-    """Lab only: run EventBridge schedules ``factor`` times faster than real time (1 = real time)."""
+    """Lab only: run the schedule clock (EventBridge schedules, CloudWatch periods) ``factor`` times faster."""
     from courselab.lab.events.schedules import set_speedup
 
     set_speedup(factor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
@@ -131,3 +132,22 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: fl
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def metric_statistics(namespace: str, name: str, dimensions: dict[str, str], *stats: str) -> list[dict[str, Any]]:
+    """GetMetricStatistics of one metric over the last day, in one period."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return boto3.client("cloudwatch").get_metric_statistics(
+        Namespace=namespace,
+        MetricName=name,
+        Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
+        StartTime=now - dt.timedelta(days=1),
+        EndTime=now + dt.timedelta(minutes=5),
+        Period=86400,
+        Statistics=list(stats),
+    )["Datapoints"]
+
+
+def metric_sum(namespace: str, name: str, dimensions: dict[str, str]) -> float:
+    """The sum of a CloudWatch metric over the last day."""
+    return sum(p["Sum"] for p in metric_statistics(namespace, name, dimensions, "Sum"))

@@ -154,6 +154,13 @@ EXTENSIONS: tuple[Extension, ...] = (
         requires=("awslambda",),
     ),
     Extension(
+        "cloudwatch",
+        START,
+        "Lambda, ALB, ECS and SQS publish their metrics; alarms are evaluated, keep history, notify and scale",
+        patches=f"{_L}.cloudwatch.patches",
+        provider=f"{_L}.cloudwatch.provider",
+    ),
+    Extension(
         "apigateway",
         START,
         "REST and HTTP APIs answer HTTP on the lab's port: Lambda, AWS service integrations, keys, throttling, logs",
@@ -246,6 +253,15 @@ EXTENSIONS: tuple[Extension, ...] = (
         "ID tokens carry the user's attributes (email, name ...) as Cognito's do",
         patches=f"{_L}.cognitoidp.patches",
         services=("cognito-idp",),
+    ),
+    Extension(
+        "applicationautoscaling",
+        FIRST_REQUEST,
+        "scaling policies (target tracking, step) change an ECS service's desired count when their alarms fire",
+        patches=f"{_L}.applicationautoscaling.patches",
+        provider=f"{_L}.applicationautoscaling.provider",
+        requires=("cloudwatch", "ecs"),
+        services=("application-autoscaling",),
     ),
     Extension(
         "ecr",

@@ -160,6 +160,7 @@ FIRST_CALLS = {
     "eks": ("eks", "list_clusters"),
     "pipes": ("pipes", "list_pipes"),
     "codedeploy": ("codedeploy", "list_applications"),
+    "application-autoscaling": ("application-autoscaling", "describe_scalable_targets", {"ServiceNamespace": "ecs"}),
 }
 for row in registry.EXTENSIONS:
     for service in row.services:

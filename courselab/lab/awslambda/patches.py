@@ -16,6 +16,7 @@ from typing import Any
 
 from courselab.lab.awslambda import async_invoke, function_urls, runtime, versions
 from courselab.lab.awslambda.errors import InvalidRequestContentException, InvalidRuntimeException
+from courselab.lab.cloudwatch import sources
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
@@ -101,7 +102,8 @@ def backend_invoke(
 ) -> bytes:
     """Every invoke (the API, API Gateway, triggers) runs the version its qualifier and alias routing pick."""
     fn = versions.resolve(self, function_name, qualifier)
-    payload = fn.invoke(body, headers, response_headers)
+    with sources.invoked_as(versions.split_qualifier(function_name, qualifier)[1]):  # CloudWatch's Resource
+        payload = fn.invoke(body, headers, response_headers)
     response_headers["Content-Length"] = str(len(payload))
     return payload
 

@@ -38,6 +38,7 @@ from courselab.lab.awslambda.runtime import (
     trace_header,
     write_logs,
 )
+from courselab.lab.cloudwatch import sources  # CloudWatch's Lambda metrics
 from courselab.lab.scheduler import Job, Scheduler
 
 #: How often the monitor adds up the environments' memory and stops idle ones.
@@ -136,6 +137,9 @@ class ProcessRuntime(LambdaRuntime):
         self, fn: Any, event: str, *, client_context: str | None = None, trace_id: str | None = None
     ) -> InvokeResult:
         """Run one synchronous request of moto function ``fn`` with JSON text ``event``."""
+        return sources.lambda_invoke(fn, self._invoke, fn, event, client_context, trace_id)
+
+    def _invoke(self, fn: Any, event: str, client_context: str | None, trace_id: str | None) -> InvokeResult:
         spec = FunctionSpec.of(fn)
         reserved = None if fn.reserved_concurrency is None else int(fn.reserved_concurrency)
         request_id = str(uuid.uuid4())

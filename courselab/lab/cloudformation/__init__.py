@@ -38,6 +38,6 @@ answer at ``host.docker.internal``. While the lab runs, moto's CloudFormation in
 from AWS: every stack operation is synchronous (the call returns at the final state); waits are
 capped by the lab's limit; policies and authorizers are stored, not enforced. An alias update
 with SAM's ``CodeDeployLambdaAliasUpdate`` policy is a real CodeDeploy deployment
-(:mod:`courselab.lab.codedeploy.alias_update`), waited for within the same limit. Importing this
-package imports no moto.
+(:mod:`courselab.lab.codedeploy.alias_update`), waited for within the same limit. Its alarms are
+evaluated by :mod:`courselab.lab.cloudwatch`. Importing this package imports no moto.
 """

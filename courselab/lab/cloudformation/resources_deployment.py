@@ -29,7 +29,7 @@ from courselab.lab.cloudformation.resources import Resource
 
 
 class CloudWatchAlarm(Resource):
-    """``AWS::CloudWatch::Alarm`` (a metric alarm). Stored, never evaluated: lab alarms never fire."""
+    """``AWS::CloudWatch::Alarm`` (a metric alarm), evaluated by :mod:`courselab.lab.cloudwatch`."""
 
     attributes = ("Arn",)
 

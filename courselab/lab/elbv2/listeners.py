@@ -43,6 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from courselab.lab import network
+from courselab.lab.cloudwatch import sources as cloudwatch
 from courselab.lab.current import Current
 from courselab.lab.elb import listeners as classic
 from courselab.lab.elbv2 import health, network_listeners, rules, served
@@ -228,6 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers.setdefault("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x}")
         headers["Content-Length"] = str(len(body))
         connection = http.client.HTTPConnection(host, port, timeout=FORWARD_TIMEOUT_S)
+        started, response = time.time(), None
         try:
             connection.request(self.command, self.path, body=body, headers=headers)
             response = connection.getresponse()
@@ -240,6 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         finally:
             connection.close()
+            cloudwatch.alb_forwarded(server.load_balancer, group, len(healthy or targets), response, started)
         self.send_response(response.status)
         for name, value in response.getheaders():
             if name.lower() not in _HOP_BY_HOP and name.lower() not in ("content-length", "server", "date"):

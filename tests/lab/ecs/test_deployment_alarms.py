@@ -14,8 +14,9 @@ from tests.lab.ecs.test_service_scheduler import completed, create_service, farg
 __all__ = ["network"]  # the fixture, shared with the service scheduler's tests
 
 
-def alarm(period: int = 60, periods: int = 1) -> str:
+def alarm(period: int = 60, periods: int = 1, missing: str = "missing") -> str:
     boto3.client("cloudwatch").put_metric_alarm(
+        TreatMissingData=missing,
         AlarmName="web-5xx",
         Namespace="AWS/ApplicationELB",
         MetricName="HTTPCode_Target_5XX_Count",
@@ -46,7 +47,9 @@ def test_an_alarm_in_alarm_fails_the_new_deployment_and_rolls_back(network, spee
         alarms={"alarmNames": [name], "enable": True, "rollback": True},
     )
     wait_until(completed("1"), timeout=20)
-    boto3.client("cloudwatch").set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="5xx from v2")
+    # A real alarm: from now on no datapoint counts as breaching, so the lab's CloudWatch puts it in
+    # ALARM at its next period and keeps it there (a SetAlarmState would last until that period only).
+    alarm(missing="breaching")
     boto3.client("ecs").update_service(cluster="demo", service="web", taskDefinition=fargate_task_definition(2))
     wait_until(lambda: any(d["rolloutState"] == "FAILED" for d in service()["deployments"]), timeout=20)
     failed = next(d for d in service()["deployments"] if d["rolloutState"] == "FAILED")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import boto3
 
 from courselab.lab.events import schedules
-from tests.conftest import wait_until
+from tests.conftest import metric_sum, wait_until  # noqa: F401 - metric_sum: the events tests import it from here
 
 #: Any role: the lab evaluates no IAM, but AWS requires a schedule's target to name one.
 ROLE = "arn:aws:iam::123456789012:role/scheduler-role"
@@ -73,21 +73,6 @@ def deliveries() -> dict[str, Any]:
     lab = courselab.current()
     assert lab is not None
     return lab.call("event_deliveries")
-
-
-def metric_sum(namespace: str, name: str, dimensions: dict[str, str]) -> float:
-    """The sum of a CloudWatch metric over the last day."""
-    now = dt.datetime.now(dt.timezone.utc)
-    points = boto3.client("cloudwatch").get_metric_statistics(
-        Namespace=namespace,
-        MetricName=name,
-        Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
-        StartTime=now - dt.timedelta(days=1),
-        EndTime=now + dt.timedelta(minutes=5),
-        Period=86400,
-        Statistics=["Sum"],
-    )["Datapoints"]
-    return sum(p["Sum"] for p in points)
 
 
 @contextmanager
