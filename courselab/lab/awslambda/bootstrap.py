@@ -152,10 +152,20 @@ def _apply_limits(limits: dict[str, int]) -> None:
     """Memory (``MemorySize`` more than now) and the largest file (the size of ``/tmp``)."""
     if "memory_mb" in limits and hasattr(resource, "RLIMIT_DATA"):
         data = ((_status_mb("VmData") or 0) + limits["memory_mb"]) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+        _lower_limit(resource.RLIMIT_DATA, data)
     if "file_bytes" in limits:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
+        _lower_limit(resource.RLIMIT_FSIZE, limits["file_bytes"])
+
+
+def _lower_limit(kind: int, value: int) -> None:
+    """Set a limit to ``value``, or leave the stricter one it already has (a grader's sandbox sets its
+    own hard limits, which an unprivileged process may not raise)."""
+    soft, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    if soft == resource.RLIM_INFINITY or value < soft:
+        resource.setrlimit(kind, (value, value if hard == resource.RLIM_INFINITY else hard))
 
 
 def _out_of_memory(request_id: str) -> dict[str, Any]:

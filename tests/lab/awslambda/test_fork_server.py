@@ -138,3 +138,18 @@ def test_past_the_memory_cap_a_cold_start_is_throttled_with_the_variable_named()
     assert "COURSELAB_LAMBDA_MEMORY_MB" in throttled.value.message
     assignment.memory_mb = 50.0
     assert assignment.acquire(spec, None)[1] is None  # below the cap: a cold start
+
+
+def test_a_stricter_hard_limit_is_kept_not_raised() -> None:
+    """Under the grader's sandbox the hard limits are already set: the runtime lowers, never raises."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource; from courselab.lab.awslambda import bootstrap; "
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20)); "
+        "bootstrap._lower_limit(resource.RLIMIT_FSIZE, 1 << 30); print(resource.getrlimit(resource.RLIMIT_FSIZE)); "
+        "bootstrap._lower_limit(resource.RLIMIT_FSIZE, 1 << 10); print(resource.getrlimit(resource.RLIMIT_FSIZE))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == str((1 << 20, 1 << 20)) and out[1] == str((1 << 10, 1 << 20))
