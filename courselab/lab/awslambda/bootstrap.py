@@ -17,7 +17,6 @@ import importlib
 import json
 import logging
 import os
-import resource
 import sys
 import threading
 import time
@@ -128,8 +127,48 @@ def _max_memory_mb() -> int:
                     return int(line.split()[1]) // 1024
     except OSError:
         pass
+    try:
+        import resource
+    except ImportError:  # Pyodide: the in-process runtime's environments share one WebAssembly memory
+        import pyodide_js  # type: ignore[import-not-found]
+
+        return int(pyodide_js._module.HEAPU8.length) // (1024 * 1024)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss // (1024 * 1024) if sys.platform == "darwin" else rss // 1024
+
+
+def serve(handler: Any, request: dict[str, Any], request_filter: _RequestIdFilter) -> dict[str, Any]:
+    """One request: the handler called with the event and a context; its result or error as a reply."""
+    request_filter.request_id = request["request_id"]
+    os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
+    context = LambdaContext(request)
+    event = json.loads(request["event"])
+    began = time.perf_counter()
+    reply: dict[str, Any] = {"type": "result"}
+    try:
+        result = handler(event, context)
+    except Exception as exc:
+        reply["error"] = _exception_error(exc)
+    else:
+        try:
+            reply["payload"] = json.dumps(result)
+        except (TypeError, ValueError) as exc:
+            reply["error"] = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}")
+    reply["duration_ms"] = (time.perf_counter() - began) * 1000
+    reply["max_memory_mb"] = _max_memory_mb()
+    if "error" in reply:
+        reply["error"]["requestId"] = request["request_id"]
+    return reply
+
+
+def log_handler(stream: Any, request_filter: _RequestIdFilter) -> logging.Handler:
+    """The runtime's logging handler: Lambda's line format, with the request id of the current request."""
+    handler = logging.StreamHandler(stream)
+    formatter = logging.Formatter(_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(request_filter)
+    return handler
 
 
 def main() -> None:
@@ -145,11 +184,7 @@ def main() -> None:
         responses.flush()
 
     request_filter = _RequestIdFilter()
-    log_handler = logging.StreamHandler(sys.stdout)
-    log_handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
-    log_handler.addFilter(request_filter)
-    logging.Formatter.converter = time.gmtime
-    logging.getLogger().addHandler(log_handler)
+    logging.getLogger().addHandler(log_handler(sys.stdout, request_filter))
     logging.getLogger().setLevel(logging.WARNING)
 
     started = time.perf_counter()
@@ -164,27 +199,7 @@ def main() -> None:
     send({"type": "ready", "init_ms": (time.perf_counter() - started) * 1000})
 
     for line in requests:
-        request = json.loads(line)
-        request_filter.request_id = request["request_id"]
-        os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
-        context = LambdaContext(request)
-        event = json.loads(request["event"])
-        began = time.perf_counter()
-        reply: dict[str, Any] = {"type": "result"}
-        try:
-            result = handler(event, context)
-        except Exception as exc:
-            reply["error"] = _exception_error(exc)
-        else:
-            try:
-                reply["payload"] = json.dumps(result)
-            except (TypeError, ValueError) as exc:
-                reply["error"] = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}")
-        reply["duration_ms"] = (time.perf_counter() - began) * 1000
-        reply["max_memory_mb"] = _max_memory_mb()
-        if "error" in reply:
-            reply["error"]["requestId"] = request["request_id"]
-        send(reply)
+        send(serve(handler, json.loads(line), request_filter))
 
 
 if __name__ == "__main__":

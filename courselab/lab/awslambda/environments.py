@@ -72,6 +72,11 @@ class ExecutionEnvironment:
     def __init__(
         self, spec: FunctionSpec, code_dir: Path, work_dir: Path, endpoint: str, opt_dir: Path | None = None
     ) -> None:
+        self._prepare(spec, work_dir)
+        self._start(code_dir, endpoint, opt_dir)
+
+    def _prepare(self, spec: FunctionSpec, work_dir: Path) -> None:
+        """What every environment has, a process or not: an id, a log stream, its own /tmp."""
         self.spec = spec
         self.id = uuid.uuid4().hex
         today = time.strftime("%Y/%m/%d", time.gmtime())
@@ -86,6 +91,8 @@ class ExecutionEnvironment:
         self.last_used = time.monotonic()
         self.stream_created = False
 
+    def _start(self, code_dir: Path, endpoint: str, opt_dir: Path | None) -> None:
+        """Start the environment's process, which imports the handler (the Init phase)."""
         req_read, req_write = os.pipe()
         res_read, res_write = os.pipe()
         with open(self.log_path, "wb") as log:
@@ -173,6 +180,10 @@ class ExecutionEnvironment:
         if len(data) > MAX_LOG_BYTES:
             text += f"\n[courselab] log output truncated: only the first {MAX_LOG_BYTES} bytes were kept\n"
         return text
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
 
     @property
     def alive(self) -> bool:

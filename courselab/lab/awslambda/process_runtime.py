@@ -38,6 +38,9 @@ from courselab.lab.awslambda.runtime import (
 class ProcessRuntime(LambdaRuntime):
     """All execution environments of the lab as local processes."""
 
+    #: What one execution environment is (the in-process runtime has its own).
+    environment_class: type[ExecutionEnvironment] = ExecutionEnvironment
+
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint
         self._work_dir = Path(tempfile.mkdtemp(prefix="courselab-lambda-"))
@@ -95,7 +98,7 @@ class ProcessRuntime(LambdaRuntime):
         healthy = False
         try:
             if env is None:
-                env = ExecutionEnvironment(
+                env = self.environment_class(
                     spec, self._code_dir(fn, spec), self._work_dir, self.endpoint, self._opt_dir(spec)
                 )
                 self.assignment.started(env)
@@ -131,49 +134,57 @@ class ProcessRuntime(LambdaRuntime):
                 "max_memory_mb": 0,
             }
         else:
-            env.channel.send(
-                {
-                    "request_id": request_id,
-                    "event": event,
-                    "deadline_ms": started * 1000 + spec.timeout * 1000,
-                    "invoked_function_arn": spec.function_arn,
-                    "client_context": client_context,
-                    "trace_id": trace_id or trace_header(spec),
-                }
-            )
-            try:
-                reply = env.channel.receive(spec.timeout)
-            except TimeoutError:
-                message = f"Task timed out after {spec.timeout:.2f} seconds"
-                env.kill()  # AWS resets the environment after a timeout
-                lines.append(env.read_new_output())
-                lines.append(f"{iso_now()} {request_id} {message}\n")
-                reply = {
-                    "error": {
-                        "errorType": "Sandbox.Timedout",
-                        "errorMessage": f"RequestId: {request_id} Error: {message}",
-                    },
-                    "duration_ms": spec.timeout * 1000.0,
-                    "max_memory_mb": 0,
-                }
+            reply = self._request(env, spec, request_id, event, client_context, trace_id, lines)
+        return self._result(env, spec, request_id, cold, lines, reply)
+
+    def _request(
+        self,
+        env: ExecutionEnvironment,
+        spec: FunctionSpec,
+        request_id: str,
+        event: str,
+        client_context: str | None,
+        trace_id: str | None,
+        lines: list[str],
+    ) -> dict[str, Any]:
+        """Send one request to the environment's process and wait for its reply, up to the timeout."""
+        started = time.time()
+        env.channel.send(
+            {
+                "request_id": request_id,
+                "event": event,
+                "deadline_ms": started * 1000 + spec.timeout * 1000,
+                "invoked_function_arn": spec.function_arn,
+                "client_context": client_context,
+                "trace_id": trace_id or trace_header(spec),
+            }
+        )
+        try:
+            reply = env.channel.receive(spec.timeout)
+        except TimeoutError:
+            env.kill()  # AWS resets the environment after a timeout
+            reply = timeout_reply(spec, request_id, env.read_new_output(), lines)
+        else:
+            if reply is None:  # the process ended mid-request (sys.exit, os._exit, a crash)
+                env.process.wait()
+                reason = f"Runtime exited with error: {env.exit_description()}"
+                reply = exit_reply(request_id, reason, started, env.read_new_output(), lines)
             else:
-                if reply is None:  # the process ended mid-request (sys.exit, os._exit, a crash)
-                    env.process.wait()
-                    reason = f"Runtime exited with error: {env.exit_description()}"
-                    lines.append(env.read_new_output())
-                    lines.append(f"RequestId: {request_id} Error: {reason}\nRuntime.ExitError\n")
-                    reply = {
-                        "error": {
-                            "errorType": "Runtime.ExitError",
-                            "errorMessage": f"RequestId: {request_id} Error: {reason}",
-                        },
-                        "duration_ms": (time.time() - started) * 1000,
-                        "max_memory_mb": 0,
-                    }
-                else:
-                    lines.append(env.read_new_output())
-                    if "error" in reply:
-                        lines.append(error_log(reply["error"]))
+                lines.append(env.read_new_output())
+                if "error" in reply:
+                    lines.append(error_log(reply["error"]))
+        return reply
+
+    def _result(
+        self,
+        env: ExecutionEnvironment,
+        spec: FunctionSpec,
+        request_id: str,
+        cold: bool,
+        lines: list[str],
+        reply: dict[str, Any],
+    ) -> InvokeResult:
+        """The request's END and REPORT lines and its InvokeResult, from the environment's reply."""
         env.requests_served += 1
         duration = float(reply["duration_ms"])
         init_ms = env.init_ms if cold else None
@@ -209,7 +220,7 @@ class ProcessRuntime(LambdaRuntime):
                 "environment": env.id,
                 "state": state,
                 "requests": env.requests_served,
-                "pid": env.process.pid,
+                "pid": env.pid,
             }
             for env, state in self.assignment.environments()
         ]
@@ -227,3 +238,26 @@ class ProcessRuntime(LambdaRuntime):
     def close(self) -> None:
         self.reset()
         shutil.rmtree(self._work_dir, ignore_errors=True)
+
+
+def timeout_reply(spec: FunctionSpec, request_id: str, output: str, lines: list[str]) -> dict[str, Any]:
+    """The reply and log lines of a request that ran past the function's timeout."""
+    message = f"Task timed out after {spec.timeout:.2f} seconds"
+    lines.append(output)
+    lines.append(f"{iso_now()} {request_id} {message}\n")
+    return {
+        "error": {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {request_id} Error: {message}"},
+        "duration_ms": spec.timeout * 1000.0,
+        "max_memory_mb": 0,
+    }
+
+
+def exit_reply(request_id: str, reason: str, started: float, output: str, lines: list[str]) -> dict[str, Any]:
+    """The reply and log lines of a request whose runtime exited (``sys.exit``, a crash)."""
+    lines.append(output)
+    lines.append(f"RequestId: {request_id} Error: {reason}\nRuntime.ExitError\n")
+    return {
+        "error": {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"},
+        "duration_ms": (time.time() - started) * 1000,
+        "max_memory_mb": 0,
+    }

@@ -11,7 +11,12 @@ from courselab.lab.registry import LabContext
 
 def start(context: LabContext) -> None:
     assert context.endpoint is not None and context.scheduler is not None
-    runtime.use(ProcessRuntime(context.endpoint))
+    if context.in_process:
+        from courselab.lab.awslambda.inprocess_runtime import InProcessRuntime
+
+        runtime.use(InProcessRuntime(context.endpoint))
+    else:
+        runtime.use(ProcessRuntime(context.endpoint))
     function_urls.use(context.endpoint)
     async_invoke.use(async_invoke.AsyncInvoker(context.scheduler))
 

@@ -1,0 +1,181 @@
+"""The browser lab's bundle: the lab's pure-Python packages as one zip, compiled for Pyodide.
+
+The bundle is made from what ``requirements.txt`` installed (nothing is downloaded): every file of
+the distributions in ``packages.txt`` (``importlib.metadata`` lists them), without compiled
+extension modules, tests or caches, plus the ``courselab`` package itself. botocore's and boto3's
+data are cut to the services in ``services.txt`` (botocore's full data folder is 28 MB).
+
+CPython here cannot write the bytecode of Pyodide's Python, so the zip is compiled inside Pyodide
+under Node (``compile.mjs``): the ``.py`` files of third-party packages are replaced by ``.pyc``
+files, which halves the import time in the browser; ``courselab`` keeps its sources, for readable
+tracebacks. The result is cached under ``_build/.browser-lab`` by a hash of its inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+from courselab import paths
+
+HERE = Path(__file__).resolve().parent
+PACKAGES = HERE / "packages.txt"
+SERVICES = HERE / "services.txt"
+COMPILE_SCRIPT = HERE / "compile.mjs"
+PYODIDE = paths.REPO_ROOT / "node_modules" / "pyodide"
+#: The Pyodide core files a page loads (the npm package also has consoles, maps and type files).
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+CACHE = paths.REPO_ROOT / "_build" / ".browser-lab"
+#: Folders no bundle needs.
+_SKIP_PARTS = {"__pycache__", "tests", "test"}
+_SKIP_SUFFIXES = (".so", ".pyd", ".pyi", ".c", ".h", ".pyx", ".pxd", "cacert.pem")
+#: The lab's region: moto's per-region data files (AMIs, instance offerings) are kept for it only.
+REGION = "us-east-1"
+_REGION_FILE = re.compile(r"/((?:[a-z]{2}|us-gov|cn)-[a-z]+-\d)(?:-[a-z0-9]+)?\.json(?:\.gz)?$")
+
+
+def _names(path: Path) -> list[str]:
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
+
+
+def _botocore_keep(relative: str, services: set[str]) -> bool:
+    """botocore/data/<service>/<version>/...: only the chosen services, newest API version, no examples."""
+    parts = relative.split("/")
+    if parts[0] not in ("botocore", "boto3") or len(parts) < 3 or parts[1] != "data":
+        return True
+    if len(parts) == 3:  # data/endpoints.json, partitions.json, _retry.json ...
+        return True
+    if parts[2] not in services:
+        return False
+    return not parts[-1].startswith("examples-")
+
+
+def _newest_versions(files: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """Drop older API versions of a service's model (botocore loads the newest)."""
+    newest: dict[str, str] = {}
+    for relative, _ in files:
+        parts = relative.split("/")
+        if parts[0] == "botocore" and len(parts) >= 5 and parts[1] == "data":
+            newest[parts[2]] = max(newest.get(parts[2], ""), parts[3])
+    kept = []
+    for relative, source in files:
+        parts = relative.split("/")
+        if parts[0] == "botocore" and len(parts) >= 5 and parts[1] == "data" and parts[3] != newest[parts[2]]:
+            continue
+        kept.append((relative, source))
+    return kept
+
+
+def source_files() -> list[tuple[str, Path]]:
+    """(path in the bundle, file on disk) for every file the bundle holds, sorted."""
+    services = set(_names(SERVICES))
+    files: list[tuple[str, Path]] = []
+    for name in _names(PACKAGES):
+        dist = metadata.distribution(name)
+        for entry in dist.files or ():
+            relative = entry.as_posix()
+            parts = relative.split("/")
+            if relative.startswith("..") or _SKIP_PARTS & set(parts) or relative.endswith(_SKIP_SUFFIXES):
+                continue
+            if parts[0].endswith(".dist-info") and parts[-1] not in ("METADATA", "entry_points.txt"):
+                continue
+            if relative.endswith(".pyc") or not _botocore_keep(relative, services):
+                continue
+            region = _REGION_FILE.search(relative)
+            if region is not None and region.group(1) != REGION:
+                continue
+            source = Path(str(dist.locate_file(entry)))
+            if source.is_file():
+                files.append((relative, source))
+    for source in sorted(paths.PACKAGE_ROOT.rglob("*")):
+        relative = source.relative_to(paths.SOURCE_ROOT).as_posix()
+        if source.is_file() and "__pycache__" not in relative and not relative.endswith(".pyc"):
+            files.append((relative, source))
+    return sorted(_newest_versions(files))
+
+
+def digest(files: list[tuple[str, Path]]) -> str:
+    """A hash of the bundle's inputs: its files, the Pyodide version and the compile script."""
+    sha = hashlib.sha256()
+    pyodide_version = json.loads((PYODIDE / "package.json").read_text())["version"]
+    sha.update(pyodide_version.encode())
+    sha.update(COMPILE_SCRIPT.read_bytes())
+    for relative, source in files:
+        stat = source.stat()
+        sha.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return sha.hexdigest()[:16]
+
+
+def _zip(files: list[tuple[str, Path]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for relative, source in files:
+            info = zipfile.ZipInfo(relative, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, source.read_bytes())
+    return buffer.getvalue()
+
+
+def build(cache: Path = CACHE) -> Path:
+    """The compiled bundle (``lab-<hash>.zip``), built if its inputs changed."""
+    if not (PYODIDE / "pyodide.asm.wasm").is_file():
+        raise FileNotFoundError(
+            f"{PYODIDE} is missing: run `npm ci` in the repository root (the Makefile's set-up does)"
+        )
+    files = source_files()
+    key = digest(files)
+    target = cache / f"lab-{key}.zip"
+    if target.is_file():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    raw = cache / f"source-{key}.zip"
+    raw.write_bytes(_zip(files))
+    node = shutil.which("node")
+    if node is None:
+        raise FileNotFoundError("node is missing: apt-get install nodejs (the browser lab is compiled under Node)")
+    subprocess.run([node, str(COMPILE_SCRIPT), str(raw), str(target)], check=True)
+    raw.unlink()
+    for old in cache.glob("lab-*.zip"):
+        if old != target:
+            old.unlink()
+    return target
+
+
+def pyodide_files() -> Iterator[Path]:
+    for name in PYODIDE_FILES:
+        yield PYODIDE / name
+
+
+def install(static: Path) -> dict[str, str]:
+    """Copy the Pyodide core and the bundle into ``static`` (the site's ``_static/browser-lab``)."""
+    bundle = build()
+    (static / "pyodide").mkdir(parents=True, exist_ok=True)
+    for source in pyodide_files():
+        target = static / "pyodide" / source.name
+        if not target.is_file() or target.stat().st_size != source.stat().st_size:
+            shutil.copy2(source, target)
+    for old in static.glob("lab-*.zip"):
+        if old.name != bundle.name:
+            old.unlink()
+    shutil.copy2(bundle, static / bundle.name)
+    return {"bundle": bundle.name}
+
+
+def main() -> None:
+    bundle = build()
+    print(f"browser lab bundle: {bundle} ({os.path.getsize(bundle) / 1e6:.1f} MB)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
