@@ -2,13 +2,14 @@
 
 The bundle is made from what ``requirements.txt`` installed (nothing is downloaded): every file of
 the distributions in ``packages.txt`` (``importlib.metadata`` lists them), without compiled
-extension modules, tests or caches, plus the ``courselab`` package itself. botocore's and boto3's
+extension modules, tests or caches. The ``courselab`` package goes in a second, small zip of its
+sources, so that a change to the lab does not change (or recompile) the large one. botocore's and boto3's
 data are cut to the services in ``services.txt`` (botocore's full data folder is 28 MB).
 
 CPython here cannot write the bytecode of Pyodide's Python, so the zip is compiled inside Pyodide
 under Node (``compile.mjs``): the ``.py`` files of third-party packages are replaced by ``.pyc``
-files, which halves the import time in the browser; ``courselab`` keeps its sources, for readable
-tracebacks. The result is cached under ``_build/.browser-lab`` by a hash of its inputs.
+files, which halves the import time in the browser. The result is cached under
+``_build/.browser-lab`` by a hash of its inputs.
 """
 
 from __future__ import annotations
@@ -98,11 +99,17 @@ def source_files() -> list[tuple[str, Path]]:
             source = Path(str(dist.locate_file(entry)))
             if source.is_file():
                 files.append((relative, source))
+    return sorted(_newest_versions(files))
+
+
+def courselab_files() -> list[tuple[str, Path]]:
+    """The ``courselab`` package's own files (its sources: they change more often than the rest)."""
+    files = []
     for source in sorted(paths.PACKAGE_ROOT.rglob("*")):
         relative = source.relative_to(paths.SOURCE_ROOT).as_posix()
         if source.is_file() and "__pycache__" not in relative and not relative.endswith(".pyc"):
             files.append((relative, source))
-    return sorted(_newest_versions(files))
+    return files
 
 
 def digest(files: list[tuple[str, Path]]) -> str:
@@ -157,24 +164,47 @@ def pyodide_files() -> Iterator[Path]:
         yield PYODIDE / name
 
 
-def install(static: Path) -> dict[str, str]:
-    """Copy the Pyodide core and the bundle into ``static`` (the site's ``_static/browser-lab``)."""
-    bundle = build()
+def build_courselab(cache: Path = CACHE) -> Path:
+    """The ``courselab`` zip (``courselab-<hash>.zip``), written if the package changed."""
+    files = courselab_files()
+    sha = hashlib.sha256()
+    for relative, source in files:
+        sha.update(relative.encode() + b"\0" + source.read_bytes())
+    target = cache / f"courselab-{sha.hexdigest()[:16]}.zip"
+    if not target.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_zip(files))
+        for old in cache.glob("courselab-*.zip"):
+            if old != target:
+                old.unlink()
+    return target
+
+
+def install(static: Path) -> list[str]:
+    """Copy the Pyodide core and both zips into ``static`` (the site's ``_static/browser-lab``).
+
+    Returns the zips' names, in the order they are unpacked.
+    """
+    bundles = [build(), build_courselab()]
     (static / "pyodide").mkdir(parents=True, exist_ok=True)
     for source in pyodide_files():
         target = static / "pyodide" / source.name
         if not target.is_file() or target.stat().st_size != source.stat().st_size:
             shutil.copy2(source, target)
-    for old in static.glob("lab-*.zip"):
-        if old.name != bundle.name:
+    names = {bundle.name for bundle in bundles}
+    for old in [*static.glob("lab-*.zip"), *static.glob("courselab-*.zip")]:
+        if old.name not in names:
             old.unlink()
-    shutil.copy2(bundle, static / bundle.name)
-    return {"bundle": bundle.name}
+    for bundle in bundles:
+        shutil.copy2(bundle, static / bundle.name)
+    return [bundle.name for bundle in bundles]
 
 
 def main() -> None:
-    bundle = build()
-    print(f"browser lab bundle: {bundle} ({os.path.getsize(bundle) / 1e6:.1f} MB)", file=sys.stderr)
+    """Print the two zips' paths, one a line (the Node test reads them)."""
+    for bundle in (build(), build_courselab()):
+        print(f"{bundle.name}: {os.path.getsize(bundle) / 1e6:.1f} MB", file=sys.stderr)
+        print(bundle)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import compileall, os, zipfile
 with zipfile.ZipFile("/tmp/source.zip") as archive:
     archive.extractall("/tmp/src")
     names = archive.namelist()
-ok = compileall.compile_dir("/tmp/src", quiet=2, legacy=True, optimize=0, workers=1)
+ok = compileall.compile_dir("/tmp/src", ddir="/lab", quiet=2, legacy=True, optimize=0, workers=1)
 with zipfile.ZipFile("/tmp/target.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
     for name in names:
         path = "/tmp/src/" + name
