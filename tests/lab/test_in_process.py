@@ -93,7 +93,8 @@ except urllib.error.URLError as error:
     seen["urllib_outside"] = "refused"
 
 apigw = boto3.client("apigatewayv2")
-api = apigw.create_api(Name="a", ProtocolType="HTTP", Target=lam.get_function(FunctionName="other")["Configuration"]["FunctionArn"])
+other_arn = lam.get_function(FunctionName="other")["Configuration"]["FunctionArn"]
+api = apigw.create_api(Name="a", ProtocolType="HTTP", Target=other_arn)
 url = courselab.invoke_url(lab.endpoint, api["ApiId"])
 seen["api"] = [requests.get(url + "/anything").status_code, requests.get(url + "/anything").text]
 try:
