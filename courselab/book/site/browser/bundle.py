@@ -4,7 +4,8 @@ The bundle is made from what ``requirements.txt`` installed (nothing is download
 the distributions in ``packages.txt`` (``importlib.metadata`` lists them), without compiled
 extension modules, tests or caches. The ``courselab`` package goes in a second, small zip of its
 sources, so that a change to the lab does not change (or recompile) the large one. botocore's and boto3's
-data are cut to the services in ``services.txt`` (botocore's full data folder is 28 MB).
+data are cut to the services in ``services.txt`` (botocore's full data folder is 28 MB), and moto
+to the packages in ``moto-services.txt``.
 
 CPython here cannot write the bytecode of Pyodide's Python, so the zip is compiled inside Pyodide
 under Node (``compile.mjs``): the ``.py`` files of third-party packages are replaced by ``.pyc``
@@ -32,6 +33,7 @@ from courselab import paths
 HERE = Path(__file__).resolve().parent
 PACKAGES = HERE / "packages.txt"
 SERVICES = HERE / "services.txt"
+MOTO_SERVICES = HERE / "moto-services.txt"
 COMPILE_SCRIPT = HERE / "compile.mjs"
 PYODIDE = paths.REPO_ROOT / "node_modules" / "pyodide"
 #: The Pyodide core files a page loads (the npm package also has consoles, maps and type files).
@@ -81,6 +83,7 @@ def _newest_versions(files: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
 def source_files() -> list[tuple[str, Path]]:
     """(path in the bundle, file on disk) for every file the bundle holds, sorted."""
     services = set(_names(SERVICES))
+    moto_services = set(_names(MOTO_SERVICES))
     files: list[tuple[str, Path]] = []
     for name in _names(PACKAGES):
         dist = metadata.distribution(name)
@@ -93,6 +96,9 @@ def source_files() -> list[tuple[str, Path]]:
                 continue
             if relative.endswith(".pyc") or not _botocore_keep(relative, services):
                 continue
+            if parts[0] == "moto" and len(parts) > 1 and parts[1].removesuffix(".py") not in moto_services:
+                if parts[1] != "__init__.py":
+                    continue
             region = _REGION_FILE.search(relative)
             if region is not None and region.group(1) != REGION:
                 continue
