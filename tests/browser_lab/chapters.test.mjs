@@ -29,6 +29,7 @@ const bundles = execFileSync(python, ["-m", "courselab.book.site.browser.bundle"
   .toString()
   .trim()
   .split("\n");
+const stdlib = bundles.pop(); // the standard library, compiled
 const out = mkdtempSync(path.join(tmpdir(), "courselab-browser-lab-"));
 
 for (const chapter of chapters()) {
@@ -40,6 +41,7 @@ for (const chapter of chapters()) {
     const lab = await BrowserLab.boot({
       loadPyodide,
       indexURL: path.dirname(require.resolve("pyodide/pyodide.mjs")) + path.sep,
+      stdLibURL: stdlib,
       bundles: bundles.map((bundle) => new Uint8Array(readFileSync(bundle))),
     });
     lab.openPage(new Uint8Array(readFileSync(path.join(out, page.files))), page.folder);

@@ -22,8 +22,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from courselab.book.site.browser import bundle, pages
-
 STATIC = "browser-lab"
 _CELL_CLASS = "browser-cell-{}"
 
@@ -48,6 +46,8 @@ def page_assets(app: Any, pagename: str, templatename: str, context: dict[str, A
 
     if not any(_is_code_cell(node) for node in doctree.findall(nodes.container)):
         return
+    from courselab.book.site.browser import pages
+
     source = Path(app.env.doc2path(pagename))
     pages.write(Path(app.outdir) / "_static" / STATIC, source)
     context["metatags"] = context.get("metatags", "") + (
@@ -64,5 +64,7 @@ def install_lab(app: Any, exception: Exception | None) -> None:
     static = Path(app.outdir) / "_static" / STATIC
     if not (static / "pages").is_dir():
         return  # no notebook page in this build
+    from courselab.book.site.browser import bundle
+
     names = bundle.install(static)
     (static / "manifest.json").write_text(json.dumps({"bundles": names}), encoding="utf-8")

@@ -37,7 +37,9 @@ MOTO_SERVICES = HERE / "moto-services.txt"
 COMPILE_SCRIPT = HERE / "compile.mjs"
 PYODIDE = paths.REPO_ROOT / "node_modules" / "pyodide"
 #: The Pyodide core files a page loads (the npm package also has consoles, maps and type files).
-PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json")
+#: Where Pyodide mounts its standard library (tracebacks name these paths).
+STDLIB_PREFIX = "/lib/python314.zip"
 CACHE = paths.REPO_ROOT / "_build" / ".browser-lab"
 #: Folders no bundle needs.
 _SKIP_PARTS = {"__pycache__", "tests", "test"}
@@ -140,8 +142,20 @@ def _zip(files: list[tuple[str, Path]]) -> bytes:
     return buffer.getvalue()
 
 
-def build(cache: Path = CACHE) -> Path:
-    """The compiled bundle (``lab-<hash>.zip``), built if its inputs changed."""
+def _compile(*jobs: str) -> None:
+    """Run ``compile.mjs`` on (mode, prefix, source, target) jobs, in one Pyodide."""
+    node = shutil.which("node")
+    if node is None:
+        raise FileNotFoundError("node is missing: apt-get install nodejs (the browser lab is compiled under Node)")
+    subprocess.run([node, str(COMPILE_SCRIPT), *jobs], check=True)
+
+
+def build(cache: Path = CACHE) -> list[Path]:
+    """The compiled third-party zip (``lab-<hash>.zip``) and standard library, built if their inputs changed.
+
+    Pyodide's ``python_stdlib.zip`` holds sources, which every page would compile at import (10 s
+    of the lab's start here); the site serves the same files compiled instead.
+    """
     if not (PYODIDE / "pyodide.asm.wasm").is_file():
         raise FileNotFoundError(
             f"{PYODIDE} is missing: run `npm ci` in the repository root (the Makefile's set-up does)"
@@ -149,20 +163,22 @@ def build(cache: Path = CACHE) -> Path:
     files = source_files()
     key = digest(files)
     target = cache / f"lab-{key}.zip"
-    if target.is_file():
-        return target
+    stdlib = cache / f"stdlib-{key}" / "python_stdlib.zip"
+    if target.is_file() and stdlib.is_file():
+        return [target, stdlib]
     cache.mkdir(parents=True, exist_ok=True)
+    stdlib.parent.mkdir(exist_ok=True)
     raw = cache / f"source-{key}.zip"
     raw.write_bytes(_zip(files))
-    node = shutil.which("node")
-    if node is None:
-        raise FileNotFoundError("node is missing: apt-get install nodejs (the browser lab is compiled under Node)")
-    subprocess.run([node, str(COMPILE_SCRIPT), str(raw), str(target)], check=True)
+    _compile(
+        "sourceless", "/lab", str(raw), str(target),
+        "sourceless", STDLIB_PREFIX, str(PYODIDE / "python_stdlib.zip"), str(stdlib),
+    )  # fmt: skip
     raw.unlink()
-    for old in cache.glob("lab-*.zip"):
-        if old != target:
-            old.unlink()
-    return target
+    for old in [*cache.glob("lab-*.zip"), *cache.glob("stdlib-*")]:
+        if old not in (target, stdlib.parent):
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    return [target, stdlib]
 
 
 def pyodide_files() -> Iterator[Path]:
@@ -171,15 +187,18 @@ def pyodide_files() -> Iterator[Path]:
 
 
 def build_courselab(cache: Path = CACHE) -> Path:
-    """The ``courselab`` zip (``courselab-<hash>.zip``), written if the package changed."""
+    """The ``courselab`` zip (``courselab-<hash>.zip``, sources and bytecode), built if the package changed."""
     files = courselab_files()
-    sha = hashlib.sha256()
+    sha = hashlib.sha256(COMPILE_SCRIPT.read_bytes())
     for relative, source in files:
         sha.update(relative.encode() + b"\0" + source.read_bytes())
     target = cache / f"courselab-{sha.hexdigest()[:16]}.zip"
     if not target.is_file():
         cache.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(_zip(files))
+        raw = cache / f"source-{target.name}"
+        raw.write_bytes(_zip(files))
+        _compile("cached", "/lab", str(raw), str(target))
+        raw.unlink()
         for old in cache.glob("courselab-*.zip"):
             if old != target:
                 old.unlink()
@@ -191,9 +210,10 @@ def install(static: Path) -> list[str]:
 
     Returns the zips' names, in the order they are unpacked.
     """
-    bundles = [build(), build_courselab()]
+    lab, stdlib = build()
+    bundles = [lab, build_courselab()]
     (static / "pyodide").mkdir(parents=True, exist_ok=True)
-    for source in pyodide_files():
+    for source in [*pyodide_files(), stdlib]:
         target = static / "pyodide" / source.name
         if not target.is_file() or target.stat().st_size != source.stat().st_size:
             shutil.copy2(source, target)
@@ -207,8 +227,9 @@ def install(static: Path) -> list[str]:
 
 
 def main() -> None:
-    """Print the two zips' paths, one a line (the Node test reads them)."""
-    for bundle in (build(), build_courselab()):
+    """Print the paths of the lab's zips, the compiled standard library last, one a line (the Node test reads them)."""
+    lab, stdlib = build()
+    for bundle in (lab, build_courselab(), stdlib):
         print(f"{bundle.name}: {os.path.getsize(bundle) / 1e6:.1f} MB", file=sys.stderr)
         print(bundle)
 

@@ -10,12 +10,14 @@ export class BrowserLab {
   }
 
   // loadPyodide: Pyodide's own loader; indexURL: where pyodide.asm.wasm and python_stdlib.zip are;
-  // bundles: the lab's zips (lab-*.zip, courselab-*.zip) as Uint8Arrays, unpacked in order.
-  static async boot({ loadPyodide, indexURL, bundles, progress = () => {} }) {
+  // bundles: the lab's zips (lab-*.zip, courselab-*.zip) as Uint8Arrays, unpacked in order, or a
+  // promise of them (so that they download while Pyodide starts).
+  // stdLibURL: the standard library compiled to bytecode (the site serves it beside the core).
+  static async boot({ loadPyodide, indexURL, stdLibURL, bundles, progress = () => {} }) {
     progress("Starting Python (Pyodide)", 0.15);
-    const pyodide = await loadPyodide({ indexURL, fullStdLib: false });
+    const pyodide = await loadPyodide({ indexURL, stdLibURL, fullStdLib: false });
     progress("Unpacking the lab's packages", 0.6);
-    for (const bundle of bundles) pyodide.unpackArchive(bundle, "zip", { extractDir: "/lab" });
+    for (const bundle of await bundles) pyodide.unpackArchive(bundle, "zip", { extractDir: "/lab" });
     pyodide.runPython("import sys; sys.path.insert(0, '/lab'); sys.dont_write_bytecode = True");
     progress("Python is ready", 0.7);
     return new BrowserLab(pyodide);

@@ -17,14 +17,12 @@ async function bytes(url) {
 async function init({ bundles, files, folder }) {
   const progress = (text, fraction) => postMessage({ type: "progress", text, fraction });
   progress("Downloading Python and the lab", 0.05);
-  const downloads = Promise.all([...bundles, files].map(bytes));
+  // The lab's zips and the page's files download while Pyodide starts.
+  const zips = Promise.all(bundles.map(bytes));
+  const pageFiles = bytes(files);
   const indexURL = new URL("./pyodide/", import.meta.url).href;
-  const [booted, data] = await Promise.all([
-    downloads.then((all) => BrowserLab.boot({ loadPyodide, indexURL, bundles: all.slice(0, -1), progress })),
-    downloads,
-  ]);
-  lab = booted;
-  lab.openPage(data[data.length - 1], folder);
+  lab = await BrowserLab.boot({ loadPyodide, indexURL, bundles: zips, progress });
+  lab.openPage(await pageFiles, folder);
   postMessage({ type: "ready" });
 }
 
