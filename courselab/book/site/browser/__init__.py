@@ -5,8 +5,9 @@ Three hooks of the course's Sphinx extension (:mod:`courselab.book.site`):
 - :func:`mark_cells` (``doctree-resolved``): each code cell's element gets the class
   ``browser-cell-<index>``, the cell's index as myst-nb counts it, so that the page's script finds
   the element of each cell in the page's JSON;
-- :func:`page_assets` (``html-page-context``): on a page with code cells, writes the page's JSON
-  and files (:mod:`.pages`) and adds the script and style sheet;
+- :func:`page_assets` (``html-page-context``): on a page with code cells that matches
+  ``courselab_browser_lab_pages`` (the chapters of Part 1 and Part 2, which the tests run in the
+  browser), writes the page's JSON and files (:mod:`.pages`) and adds the script and style sheet;
 - :func:`install_lab` (``build-finished``): copies the Pyodide core and the lab's zips
   (:mod:`.bundle`) into ``_static/browser-lab`` with a ``manifest.json`` naming the zips.
 
@@ -19,10 +20,13 @@ no special headers, so a plain static host (GitHub Pages) serves it.
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 STATIC = "browser-lab"
+#: The pages that get the browser lab (docname patterns): the ones its tests run.
+PAGES = ["chapters/serverless/*", "chapters/containers/*"]
 _CELL_CLASS = "browser-cell-{}"
 
 
@@ -41,6 +45,8 @@ def mark_cells(app: Any, doctree: Any, docname: str) -> None:
 def page_assets(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     """On a notebook page: its JSON and files under ``_static/browser-lab``, the script, the styles."""
     if doctree is None or getattr(app.builder, "format", "") != "html":
+        return
+    if not any(fnmatch(pagename, pattern) for pattern in app.config.courselab_browser_lab_pages):
         return
     from docutils import nodes
 
