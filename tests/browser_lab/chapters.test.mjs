@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -25,11 +25,9 @@ function chapters() {
   return [...toc.matchAll(/file:\s*(chapters\/(?:serverless|containers)\/[\w-]+)/g)].map((m) => `${m[1]}.md`);
 }
 
-const bundles = execFileSync(python, ["-m", "courselab.book.site.browser.bundle"], { cwd: repo, env })
-  .toString()
-  .trim()
-  .split("\n");
-const stdlib = bundles.pop(); // the standard library, compiled
+const built = JSON.parse(
+  execFileSync(python, ["-m", "courselab.book.site.browser.bundle"], { cwd: repo, env }).toString().trim().split("\n").pop(),
+);
 const out = mkdtempSync(path.join(tmpdir(), "courselab-browser-lab-"));
 
 for (const chapter of chapters()) {
@@ -41,8 +39,10 @@ for (const chapter of chapters()) {
     const lab = await BrowserLab.boot({
       loadPyodide,
       indexURL: path.dirname(require.resolve("pyodide/pyodide.mjs")) + path.sep,
-      stdLibURL: stdlib,
-      bundles: bundles.map((bundle) => new Uint8Array(readFileSync(bundle))),
+      stdLibURL: built.stdlib,
+      bundles: [...built.bundles, ...page.extras.map((extra) => built.extras[extra])].map(
+        (bundle) => new Uint8Array(readFileSync(bundle)),
+      ),
     });
     lab.openPage(new Uint8Array(readFileSync(path.join(out, page.files))), page.folder);
     const failures = [];
@@ -60,3 +60,6 @@ for (const chapter of chapters()) {
     assert.deepEqual(failures, [], failures.join("\n\n"));
   });
 }
+
+// Pyodide keeps the event loop alive: end the process once every test has reported.
+after(() => setTimeout(() => process.exit(), 500));

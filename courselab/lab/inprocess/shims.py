@@ -20,7 +20,7 @@ from typing import Any
 
 #: The packages shimmed when missing, and why the lab can do without them.
 SHIMMED = {
-    "cryptography": "signing, encryption and certificates (no chapter signs or encrypts anything)",
+    "cryptography": "signing, encryption and certificates, such as Cognito's tokens",
     "openapi_spec_validator": "OpenAPI validation (ImportRestApi with failonwarnings=true)",
 }
 

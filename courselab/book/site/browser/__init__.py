@@ -72,5 +72,5 @@ def install_lab(app: Any, exception: Exception | None) -> None:
         return  # no notebook page in this build
     from courselab.book.site.browser import bundle
 
-    names = bundle.install(static)
-    (static / "manifest.json").write_text(json.dumps({"bundles": names}), encoding="utf-8")
+    manifest = bundle.install(static)
+    (static / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")

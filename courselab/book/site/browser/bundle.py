@@ -5,7 +5,8 @@ the distributions in ``packages.txt`` (``importlib.metadata`` lists them), witho
 extension modules, tests or caches. The ``courselab`` package goes in a second, small zip of its
 sources, so that a change to the lab does not change (or recompile) the large one. botocore's and boto3's
 data are cut to the services in ``services.txt`` (botocore's full data folder is 28 MB), and moto
-to the packages in ``moto-services.txt``.
+to the packages in ``moto-services.txt``. What only some pages need (``extras.yml``: Step Functions,
+Cognito) goes in a zip per extra, which only those pages download.
 
 CPython here cannot write the bytecode of Pyodide's Python, so the zip is compiled inside Pyodide
 under Node (``compile.mjs``): the ``.py`` files of third-party packages are replaced by ``.pyc``
@@ -24,9 +25,9 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from courselab import paths
 
@@ -34,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 PACKAGES = HERE / "packages.txt"
 SERVICES = HERE / "services.txt"
 MOTO_SERVICES = HERE / "moto-services.txt"
+EXTRAS = HERE / "extras.yml"
 COMPILE_SCRIPT = HERE / "compile.mjs"
 PYODIDE = paths.REPO_ROOT / "node_modules" / "pyodide"
 #: The Pyodide core files a page loads (the npm package also has consoles, maps and type files).
@@ -82,28 +84,45 @@ def _newest_versions(files: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
     return kept
 
 
-def source_files() -> list[tuple[str, Path]]:
-    """(path in the bundle, file on disk) for every file the bundle holds, sorted."""
-    services = set(_names(SERVICES))
-    moto_services = set(_names(MOTO_SERVICES))
+def extras() -> dict[str, dict[str, list[str]]]:
+    import yaml
+
+    return yaml.safe_load(EXTRAS.read_text(encoding="utf-8"))
+
+
+def source_files(extra: str | None = None) -> list[tuple[str, Path]]:
+    """(path in the bundle, file on disk) for every file of the core zip, or of one extra's, sorted."""
+    if extra is None:
+        names, services, moto_services = _names(PACKAGES), set(_names(SERVICES)), set(_names(MOTO_SERVICES))
+    else:
+        spec = extras()[extra]
+        names, services, moto_services = (
+            [*spec["packages"], "botocore", "moto"],
+            set(spec["services"]),
+            set(spec["moto"]),
+        )
     files: list[tuple[str, Path]] = []
-    for name in _names(PACKAGES):
+    for name in names:
         dist = metadata.distribution(name)
         for entry in dist.files or ():
             relative = entry.as_posix()
             parts = relative.split("/")
             if relative.startswith("..") or _SKIP_PARTS & set(parts) or relative.endswith(_SKIP_SUFFIXES):
                 continue
-            if parts[0].endswith(".dist-info") and parts[-1] not in ("METADATA", "entry_points.txt"):
+            if parts[0].endswith(".dist-info") and (
+                extra is not None or parts[-1] not in ("METADATA", "entry_points.txt")
+            ):
                 continue
             if relative.endswith(".pyc") or not _botocore_keep(relative, services):
                 continue
-            if parts[0] == "moto" and len(parts) > 1 and parts[1].removesuffix(".py") not in moto_services:
-                if parts[1] != "__init__.py":
-                    continue
+            if extra is not None and name == "botocore" and not (len(parts) > 3 and parts[1] == "data"):
+                continue  # an extra holds botocore's models of its services only
             region = _REGION_FILE.search(relative)
             if region is not None and region.group(1) != REGION:
                 continue
+            if parts[0] == "moto" and (extra is not None or parts[1] != "__init__.py"):
+                if len(parts) < 2 or parts[1].removesuffix(".py") not in moto_services:
+                    continue
             source = Path(str(dist.locate_file(entry)))
             if source.is_file():
                 files.append((relative, source))
@@ -150,8 +169,8 @@ def _compile(*jobs: str) -> None:
     subprocess.run([node, str(COMPILE_SCRIPT), *jobs], check=True)
 
 
-def build(cache: Path = CACHE) -> list[Path]:
-    """The compiled third-party zip (``lab-<hash>.zip``) and standard library, built if their inputs changed.
+def build(cache: Path = CACHE) -> tuple[Path, Path, dict[str, Path]]:
+    """The compiled core zip (``lab-<hash>.zip``), standard library and extras, built if their inputs changed.
 
     Pyodide's ``python_stdlib.zip`` holds sources, which every page would compile at import (10 s
     of the lab's start here); the site serves the same files compiled instead.
@@ -160,34 +179,34 @@ def build(cache: Path = CACHE) -> list[Path]:
         raise FileNotFoundError(
             f"{PYODIDE} is missing: run `npm ci` in the repository root (the Makefile's set-up does)"
         )
-    files = source_files()
-    key = digest(files)
-    target = cache / f"lab-{key}.zip"
-    stdlib = cache / f"stdlib-{key}" / "python_stdlib.zip"
-    if target.is_file() and stdlib.is_file():
-        return [target, stdlib]
-    cache.mkdir(parents=True, exist_ok=True)
-    stdlib.parent.mkdir(exist_ok=True)
-    raw = cache / f"source-{key}.zip"
-    raw.write_bytes(_zip(files))
-    _compile(
-        "sourceless", "/lab", str(raw), str(target),
-        "sourceless", STDLIB_PREFIX, str(PYODIDE / "python_stdlib.zip"), str(stdlib),
-    )  # fmt: skip
-    raw.unlink()
-    for old in [*cache.glob("lab-*.zip"), *cache.glob("stdlib-*")]:
-        if old not in (target, stdlib.parent):
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
-    return [target, stdlib]
+    parts = {None: source_files(), **{name: source_files(name) for name in extras()}}
+    key = digest([f for files in parts.values() for f in files] + [(EXTRAS.name, EXTRAS)])
+    folder = cache / f"lab-{key}"
+    targets = {name: folder / (f"lab-{key}.zip" if name is None else f"lab-{name}-{key}.zip") for name in parts}
+    stdlib = folder / "python_stdlib.zip"
+    if not all(t.is_file() for t in [*targets.values(), stdlib]):
+        folder.mkdir(parents=True, exist_ok=True)
+        jobs = []
+        for name, files in parts.items():
+            raw = folder / f"source-{targets[name].name}"
+            raw.write_bytes(_zip(files))
+            jobs += ["sourceless", "/lab", str(raw), str(targets[name])]
+        _compile(*jobs, "sourceless", STDLIB_PREFIX, str(PYODIDE / "python_stdlib.zip"), str(stdlib))
+        for raw in folder.glob("source-*.zip"):
+            raw.unlink()
+        for old in cache.glob("lab-*"):
+            if old != folder:
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+    core = targets.pop(None)
+    return core, stdlib, {str(name): path for name, path in targets.items()}
 
 
-def pyodide_files() -> Iterator[Path]:
-    for name in PYODIDE_FILES:
-        yield PYODIDE / name
+def pyodide_files() -> list[Path]:
+    return [PYODIDE / name for name in PYODIDE_FILES]
 
 
 def build_courselab(cache: Path = CACHE) -> Path:
-    """The ``courselab`` zip (``courselab-<hash>.zip``, sources and bytecode), built if the package changed."""
+    """The ``courselab`` zip (``courselab-<hash>.zip``, bytecode), built if the package changed."""
     files = courselab_files()
     sha = hashlib.sha256(COMPILE_SCRIPT.read_bytes())
     for relative, source in files:
@@ -197,7 +216,7 @@ def build_courselab(cache: Path = CACHE) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         raw = cache / f"source-{target.name}"
         raw.write_bytes(_zip(files))
-        _compile("cached", "/lab", str(raw), str(target))
+        _compile("sourceless", "/lab", str(raw), str(target))
         raw.unlink()
         for old in cache.glob("courselab-*.zip"):
             if old != target:
@@ -205,33 +224,42 @@ def build_courselab(cache: Path = CACHE) -> Path:
     return target
 
 
-def install(static: Path) -> list[str]:
-    """Copy the Pyodide core and both zips into ``static`` (the site's ``_static/browser-lab``).
+def install(static: Path) -> dict[str, Any]:
+    """Copy the Pyodide core, the lab's zips and extras into ``static`` (the site's ``_static/browser-lab``).
 
-    Returns the zips' names, in the order they are unpacked.
+    Returns the manifest: the zips every page unpacks, in order, and each extra's zip.
     """
-    lab, stdlib = build()
+    lab, stdlib, extra = build()
     bundles = [lab, build_courselab()]
     (static / "pyodide").mkdir(parents=True, exist_ok=True)
     for source in [*pyodide_files(), stdlib]:
         target = static / "pyodide" / source.name
         if not target.is_file() or target.stat().st_size != source.stat().st_size:
             shutil.copy2(source, target)
-    names = {bundle.name for bundle in bundles}
+    wanted = [*bundles, *extra.values()]
     for old in [*static.glob("lab-*.zip"), *static.glob("courselab-*.zip")]:
-        if old.name not in names:
+        if old.name not in {path.name for path in wanted}:
             old.unlink()
-    for bundle in bundles:
-        shutil.copy2(bundle, static / bundle.name)
-    return [bundle.name for bundle in bundles]
+    for path in wanted:
+        shutil.copy2(path, static / path.name)
+    return {"bundles": [path.name for path in bundles], "extras": {name: path.name for name, path in extra.items()}}
 
 
 def main() -> None:
-    """Print the paths of the lab's zips, the compiled standard library last, one a line (the Node test reads them)."""
-    lab, stdlib = build()
-    for bundle in (lab, build_courselab(), stdlib):
-        print(f"{bundle.name}: {os.path.getsize(bundle) / 1e6:.1f} MB", file=sys.stderr)
-        print(bundle)
+    """Print the lab's zips as JSON (the Node test reads them): bundles in order, stdlib, extras."""
+    lab, stdlib, extra = build()
+    bundles = [lab, build_courselab()]
+    for path in [*bundles, stdlib, *extra.values()]:
+        print(f"{path.name}: {os.path.getsize(path) / 1e6:.1f} MB", file=sys.stderr)
+    print(
+        json.dumps(
+            {
+                "bundles": [str(p) for p in bundles],
+                "stdlib": str(stdlib),
+                "extras": {k: str(v) for k, v in extra.items()},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 import zipfile
 from functools import cache
@@ -91,10 +92,23 @@ def files_zip(folder: str) -> bytes:
     return buffer.getvalue()
 
 
+def extras_for(found: list[dict[str, Any]]) -> list[str]:
+    """The extras (``extras.yml``) the page's cells need: those whose boto3 clients a cell makes."""
+    from courselab.book.site.browser.bundle import extras
+
+    code = "\n".join(c["source"] for c in found if not c["skip"])
+    return [
+        name
+        for name, spec in extras().items()
+        if any(re.search(rf"client\(\s*[\"']{re.escape(client)}[\"']", code) for client in spec["clients"])
+    ]
+
+
 def page(source: Path) -> dict[str, Any]:
     """The page's JSON for the browser lab (its files' zip is ``files/<folder>.zip``)."""
     folder = folder_of(source)
-    return {"folder": folder, "files": f"files/{folder}.zip", "cells": cells(source)}
+    found = cells(source)
+    return {"folder": folder, "files": f"files/{folder}.zip", "cells": found, "extras": extras_for(found)}
 
 
 def write(out: Path, source: Path) -> Path:

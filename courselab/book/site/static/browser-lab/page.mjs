@@ -94,7 +94,9 @@ class PageLab {
     });
     this.worker.postMessage({
       type: "init",
-      bundles: this.manifest.bundles.map((name) => new URL(name, here).href),
+      bundles: [...this.manifest.bundles, ...(this.page.extras || []).map((extra) => this.manifest.extras[extra])].map(
+        (name) => new URL(name, here).href,
+      ),
       files: new URL(this.page.files, here).href,
       folder: this.page.folder,
     });
