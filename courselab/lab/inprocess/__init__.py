@@ -17,7 +17,8 @@ the lab's behaviour and swaps the three mechanisms:
 Packages with compiled code that have no WebAssembly build offline (``cryptography``, and
 ``rpds-py`` under ``openapi_spec_validator``) are replaced by import shims (:mod:`.shims`) whose
 every use raises ``NotImplementedError``: moto imports them at start, and only a cell that signs
-(Cognito's tokens) or validates an OpenAPI document needs them. Differences from the local lab, listed in the appendix "The local lab": one
+(Cognito's tokens) or validates an OpenAPI document needs them. Differences from the local lab,
+listed in the appendix "The local lab": one
 request runs at a time, so concurrent invocations (a thread pool) cannot run; ECS tasks, Docker and
 other processes do not run; memory use is the whole Python heap.
 """
