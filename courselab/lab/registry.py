@@ -20,6 +20,8 @@ and server belongs to its ``provider`` module, whose hooks the registry calls:
     in every process that uses the local lab, served here or attached to one served elsewhere;
 ``aws``
     in a process that uses real AWS (``COURSELAB_TARGET=aws``);
+``in-process``
+    when this process serves the lab without sockets or threads (a browser), before ``start``;
 ``start``
     when this process starts the lab's server;
 ``first-request``
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     from courselab.lab.patching import Patches
     from courselab.lab.scheduler import Scheduler
 
-CLIENT, AWS, START, FIRST_REQUEST = "client", "aws", "start", "first-request"
+CLIENT, AWS, IN_PROCESS, START, FIRST_REQUEST = "client", "aws", "in-process", "start", "first-request"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,12 @@ EXTENSIONS: tuple[Extension, ...] = (
         CLIENT,
         "botocore refuses requests to hosts that are not loopback",
         patches=f"{_L}.safety",
+    ),
+    Extension(
+        "in-process",
+        IN_PROCESS,
+        "no sockets or threads: HTTP to the lab reaches its WSGI apps in-process; time.sleep runs due jobs",
+        patches=f"{_L}.inprocess.patches",
     ),
     Extension(
         "course-tag",
@@ -281,6 +289,8 @@ class LabContext:
     region: str
     endpoint: str | None = None
     scheduler: Scheduler | None = None
+    #: The lab runs in this interpreter without sockets, threads or processes (courselab.lab.inprocess).
+    in_process: bool = False
 
 
 @dataclass

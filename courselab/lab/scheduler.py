@@ -175,6 +175,11 @@ class Scheduler(ABC):
         """Run every job that is due now, in this thread; returns how many ran (cooperative only)."""
         return 0
 
+    def next_due(self) -> float | None:
+        """When the earliest pending job is due (``time.monotonic()``), or None."""
+        with self._lock:
+            return self._heap[0][0] if self._heap else None
+
     # -- life cycle ---------------------------------------------------------------------------------
     def pending(self) -> list[Job]:
         """Jobs not yet done (for introspection and tests)."""
@@ -357,8 +362,7 @@ class CooperativeScheduler(Scheduler):
         deadline = None if timeout is None else time.monotonic() + timeout
         while not job.done():
             if self.run_due() == 0:
-                with self._lock:
-                    next_due = self._heap[0][0] if self._heap else None
+                next_due = self.next_due()
                 if next_due is None:
                     return job.done()
                 pause = max(0.0, next_due - time.monotonic())

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import socket
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -39,6 +40,8 @@ class Lab:
     endpoint: str | None = None
     account: str | None = None
     owned: bool = False
+    #: Served in this interpreter without a socket (a browser): see :mod:`courselab.lab.inprocess`.
+    in_process: bool = False
     _server: Any = field(default=None, repr=False)
     _scheduler: scheduler.Scheduler | None = field(default=None, repr=False)
 
@@ -72,6 +75,10 @@ class Lab:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self.in_process:
+            from courselab.lab.inprocess import transport
+
+            transport.clear()
         registry.stop()
         if self._scheduler is not None:
             self._scheduler.close()
@@ -94,6 +101,8 @@ def start(*, port: int = 0, quiet: bool = False, region: str | None = None) -> L
         region = region or os.environ.get("COURSELAB_REGION") or DEFAULT_REGION
         if target == "aws":
             _current = _start_aws(quiet)
+        elif target == "local" and in_process():
+            _current = _start_in_process(region, quiet)
         elif target == "local":
             _current = _attach(region) or _start_local(port, region, quiet)
         else:
@@ -171,39 +180,71 @@ def _attach(region: str) -> Lab | None:
     return Lab(mode="local", region=region, endpoint=endpoint)
 
 
+def in_process() -> bool:
+    """Does the lab run without sockets, threads and processes (Pyodide, or ``COURSELAB_IN_PROCESS=1``)?"""
+    return sys.platform == "emscripten" or os.environ.get("COURSELAB_IN_PROCESS") == "1"
+
+
 def _start_local(port: int, region: str, quiet: bool) -> Lab:
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     if port and not _port_free(port):
         print(f"courselab: port {port} is in use; taking a free port instead")
         port = 0
-    # AWS keeps at least 100 unreserved concurrent executions; moto checks that when told the quota.
-    from courselab.lab.awslambda.runtime import ACCOUNT_CONCURRENCY
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
 
-    os.environ.setdefault("MOTO_LAMBDA_CONCURRENCY_QUOTA", str(ACCOUNT_CONCURRENCY))
-    moto_app = DomainDispatcherApplication(create_backend_app)
-    app = _Chain(moto_app, region)
+    app = _moto_chain(region)
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint = f"http://127.0.0.1:{server.server_port}"
-    _set_environment(endpoint, region)
     jobs = scheduler.ThreadScheduler()
-    scheduler.use(jobs)
-    context = registry.LabContext(mode="local", region=region, endpoint=endpoint, scheduler=jobs)
-    registry.install(registry.CLIENT, context)
-    registry.install(registry.START, context)
-    app.build()
+    _install(app, registry.LabContext(mode="local", region=region, endpoint=endpoint, scheduler=jobs))
     lab = Lab(mode="local", region=region, endpoint=endpoint, owned=True, _server=server, _scheduler=jobs)
     jobs.serve("server", server.serve_forever, lambda: None)
     atexit.register(lab.stop)
     if not quiet:
         print(f"courselab: local AWS lab at {endpoint} (region {region}); no AWS account is used.")
     return lab
+
+
+def _start_in_process(region: str, quiet: bool) -> Lab:
+    """The lab in this interpreter: HTTP to its endpoint is answered without a socket."""
+    from courselab.lab.inprocess import shims, transport
+
+    shims.install()  # before moto is imported: it imports cryptography
+    app = _moto_chain(region)
+    port = transport.free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    jobs = scheduler.CooperativeScheduler()
+    context = registry.LabContext(mode="local", region=region, endpoint=endpoint, scheduler=jobs, in_process=True)
+    _install(app, context)
+    transport.serve(port, app)
+    lab = Lab(mode="local", region=region, endpoint=endpoint, owned=True, in_process=True, _scheduler=jobs)
+    if not quiet:
+        print(f"courselab: AWS lab in this browser tab (region {region}); no AWS account, nothing leaves the page.")
+    return lab
+
+
+def _moto_chain(region: str) -> _Chain:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    # AWS keeps at least 100 unreserved concurrent executions; moto checks that when told the quota.
+    from courselab.lab.awslambda.runtime import ACCOUNT_CONCURRENCY
+
+    os.environ.setdefault("MOTO_LAMBDA_CONCURRENCY_QUOTA", str(ACCOUNT_CONCURRENCY))
+    return _Chain(DomainDispatcherApplication(create_backend_app), region)
+
+
+def _install(app: _Chain, context: registry.LabContext) -> None:
+    """Point boto3 at the lab, install the extensions, then build the app with their data planes."""
+    assert context.endpoint is not None and context.scheduler is not None
+    _set_environment(context.endpoint, context.region)
+    scheduler.use(context.scheduler)
+    registry.install(registry.CLIENT, context)
+    if context.in_process:
+        registry.install(registry.IN_PROCESS, context)
+    registry.install(registry.START, context)
+    app.build()
 
 
 class _Chain:

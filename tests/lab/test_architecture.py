@@ -188,11 +188,13 @@ def test_stop_puts_stock_moto_back():
     )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(outcome["installed"]) == {row.name for row in registry.EXTENSIONS if row.when != registry.AWS}
+    assert set(outcome["installed"]) == {
+        row.name for row in registry.EXTENSIONS if row.when not in (registry.AWS, registry.IN_PROCESS)
+    }
     declared = [
         patch.target
         for row in registry.EXTENSIONS
-        if row.patches and row.when != registry.AWS
+        if row.patches and row.when not in (registry.AWS, registry.IN_PROCESS)
         for patch in importlib.import_module(row.patches).patches.declared
     ]
     assert sorted(outcome["changed_while_running"]) == sorted(set(declared))

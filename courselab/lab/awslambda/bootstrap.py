@@ -24,7 +24,6 @@ import importlib
 import json
 import logging
 import os
-import resource
 import signal
 import sys
 import threading
@@ -144,12 +143,20 @@ def _max_memory_mb() -> int:
     peak = _status_mb("VmHWM")
     if peak is not None:
         return peak
+    try:
+        import resource
+    except ImportError:  # Pyodide: the in-process runtime's environments share one WebAssembly memory
+        import pyodide_js  # type: ignore[import-not-found]
+
+        return int(pyodide_js._module.HEAPU8.length) // (1024 * 1024)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss // (1024 * 1024) if sys.platform == "darwin" else rss // 1024
 
 
 def _apply_limits(limits: dict[str, int]) -> None:
     """Memory (``MemorySize`` more than now) and the largest file (the size of ``/tmp``)."""
+    import resource  # not in Pyodide, whose in-process runtime sets no limits
+
     if "memory_mb" in limits and hasattr(resource, "RLIMIT_DATA"):
         data = ((_status_mb("VmData") or 0) + limits["memory_mb"]) * 1024 * 1024
         _lower_limit(resource.RLIMIT_DATA, data)
@@ -161,6 +168,8 @@ def _apply_limits(limits: dict[str, int]) -> None:
 def _lower_limit(kind: int, value: int) -> None:
     """Set a limit to ``value``, or leave the stricter one it already has (a grader's sandbox sets its
     own hard limits, which an unprivileged process may not raise)."""
+    import resource
+
     soft, hard = resource.getrlimit(kind)
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
@@ -170,6 +179,50 @@ def _lower_limit(kind: int, value: int) -> None:
 
 def _out_of_memory(request_id: str) -> dict[str, Any]:
     return _error("Runtime.OutOfMemory", f"RequestId: {request_id} Error: Runtime exited with error: signal: killed")
+
+
+def out_of_memory(reply: dict[str, Any]) -> bool:
+    """Whether the handler ran out of memory (then Lambda stops its environment)."""
+    return bool(reply.get("error", {}).get("errorType") == "Runtime.OutOfMemory")
+
+
+def serve(handler: Any, request: dict[str, Any], request_filter: _RequestIdFilter) -> dict[str, Any]:
+    """One request: the handler called with the event and a context; its result or error as a reply."""
+    request_filter.request_id = request["request_id"]
+    os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
+    context = LambdaContext(request)
+    event = json.loads(request["event"])
+    began = time.perf_counter()
+    reply: dict[str, Any] = {"type": "result"}
+    fatal = False
+    try:
+        result = handler(event, context)
+    except MemoryError:
+        fatal = True
+    except Exception as exc:
+        reply["error"] = _exception_error(exc)
+    else:
+        try:
+            reply["payload"] = json.dumps(result)
+        except (TypeError, ValueError) as exc:
+            reply["error"] = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}")
+    if fatal:  # built once the handler's frames (and what they allocated) are gone
+        reply["error"] = _out_of_memory(request["request_id"])
+    reply["duration_ms"] = (time.perf_counter() - began) * 1000
+    reply["max_memory_mb"] = _max_memory_mb()
+    if "error" in reply:
+        reply["error"]["requestId"] = request["request_id"]
+    return reply
+
+
+def log_handler(stream: Any, request_filter: _RequestIdFilter) -> logging.Handler:
+    """The runtime's logging handler: Lambda's line format, with the request id of the current request."""
+    handler = logging.StreamHandler(stream)
+    formatter = logging.Formatter(_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(request_filter)
+    return handler
 
 
 def main(req_fd: int, res_fd: int, limits: dict[str, int], *, forked: bool = False) -> None:
@@ -186,11 +239,7 @@ def main(req_fd: int, res_fd: int, limits: dict[str, int], *, forked: bool = Fal
         responses.flush()
 
     request_filter = _RequestIdFilter()
-    log_handler = logging.StreamHandler(sys.stdout)
-    log_handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
-    log_handler.addFilter(request_filter)
-    logging.Formatter.converter = time.gmtime
-    logging.getLogger().addHandler(log_handler)
+    logging.getLogger().addHandler(log_handler(sys.stdout, request_filter))
     logging.getLogger().setLevel(logging.WARNING)
 
     started = time.perf_counter()
@@ -209,33 +258,9 @@ def main(req_fd: int, res_fd: int, limits: dict[str, int], *, forked: bool = Fal
     send({"type": "ready", "init_ms": (time.perf_counter() - started) * 1000})
 
     for line in requests:
-        request = json.loads(line)
-        request_filter.request_id = request["request_id"]
-        os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
-        context = LambdaContext(request)
-        event = json.loads(request["event"])
-        began = time.perf_counter()
-        reply: dict[str, Any] = {"type": "result"}
-        fatal = False
-        try:
-            result = handler(event, context)
-        except MemoryError:
-            fatal = True
-        except Exception as exc:
-            reply["error"] = _exception_error(exc)
-        else:
-            try:
-                reply["payload"] = json.dumps(result)
-            except (TypeError, ValueError) as exc:
-                reply["error"] = _error("Runtime.MarshalError", f"Unable to marshal response: {exc}")
-        if fatal:  # built once the handler's frames (and what they allocated) are gone
-            reply["error"] = _out_of_memory(request["request_id"])
-        reply["duration_ms"] = (time.perf_counter() - began) * 1000
-        reply["max_memory_mb"] = _max_memory_mb()
-        if "error" in reply:
-            reply["error"]["requestId"] = request["request_id"]
+        reply = serve(handler, json.loads(line), request_filter)
         send(reply)
-        if fatal:  # Lambda stops an environment that ran out of memory
+        if out_of_memory(reply):  # Lambda stops an environment that ran out of memory
             os._exit(137)
 
 

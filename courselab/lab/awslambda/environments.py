@@ -159,6 +159,11 @@ class ExecutionEnvironment:
         tmp_bytes: int = 512 * 1024 * 1024,
         log_spill_bytes: int = 8 * 1024 * 1024,
     ) -> None:
+        self._prepare(spec, work_dir, tmp_bytes, log_spill_bytes)
+        self._start(code_dir, endpoint, opt_dir, launch)
+
+    def _prepare(self, spec: FunctionSpec, work_dir: Path, tmp_bytes: int, log_spill_bytes: int) -> None:
+        """What every environment has, a process or not: an id, a log stream, its own /tmp."""
         self.spec = spec
         self.id = uuid.uuid4().hex
         today = time.strftime("%Y/%m/%d", time.gmtime())
@@ -177,11 +182,13 @@ class ExecutionEnvironment:
         self.last_used = time.monotonic()
         self.stream_created = False
 
+    def _start(self, code_dir: Path, endpoint: str, opt_dir: Path | None, launch: Launcher) -> None:
+        """Start the environment's process (by ``launch``), which imports the handler (the Init phase)."""
         req_read, req_write = os.pipe()
         res_read, res_write = os.pipe()
         # O_APPEND: the lab empties the file under the writer, whose next write lands at the new end
         log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        limits = {"memory_mb": spec.memory_size, "file_bytes": tmp_bytes}
+        limits = {"memory_mb": self.spec.memory_size, "file_bytes": self.tmp_bytes}
         environment = self._environment(code_dir, endpoint, opt_dir)
         try:
             self.process: Process = launch(code_dir, environment, limits, (req_read, res_write, log_fd))
@@ -296,6 +303,10 @@ class ExecutionEnvironment:
                 "(the function's EphemeralStorage, or the lab's COURSELAB_LAMBDA_TMP_MB): the lab stopped it"
             )
             self.kill()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
 
     @property
     def alive(self) -> bool:

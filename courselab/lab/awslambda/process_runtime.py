@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from courselab.lab.awslambda.assignment import Assignment
+from courselab.lab.awslambda.bootstrap import out_of_memory
 from courselab.lab.awslambda.environments import ExecutionEnvironment, Launcher, spawn
 from courselab.lab.awslambda.limits import Limits, private_mb, pss_mb
 from courselab.lab.awslambda.runtime import (
@@ -63,6 +64,8 @@ class ProcessRuntime(LambdaRuntime):
 
     #: How environments start: ``spawn`` (a fresh process) here, ``fork`` for a fork server.
     launcher_kind = "spawn"
+    #: What one execution environment is (the in-process runtime has its own).
+    environment_class: type[ExecutionEnvironment] = ExecutionEnvironment
 
     def __init__(self, endpoint: str, jobs: Scheduler | None = None) -> None:
         self.endpoint = endpoint
@@ -86,7 +89,7 @@ class ProcessRuntime(LambdaRuntime):
     def check_memory(self) -> None:
         """Add up what the environments use, note memory pressure, stop environments idle too long
         and those of functions that are gone."""
-        pids = [env.process.pid for env, _ in self.assignment.environments()]
+        pids = [pid for env, _ in self.assignment.environments() if (pid := env.pid) is not None]
         # smaps_rollup walks a process's page tables: a sample of them stands for the rest
         sample = random.sample(pids, min(len(pids), MEMORY_SAMPLE))
         used = sum(private_mb(pid) for pid in sample) * len(pids) / max(1, len(sample))
@@ -152,7 +155,7 @@ class ProcessRuntime(LambdaRuntime):
             if env is None:
                 code_dir, opt_dir = self._code_dir(fn, spec), self._opt_dir(spec)
                 try:
-                    env = ExecutionEnvironment(
+                    env = self.environment_class(
                         spec,
                         code_dir,
                         self._work_dir,
@@ -200,54 +203,61 @@ class ProcessRuntime(LambdaRuntime):
                 "max_memory_mb": 0,
             }
         else:
-            env.channel.send(
-                {
-                    "request_id": request_id,
-                    "event": event,
-                    "deadline_ms": started * 1000 + spec.timeout * 1000,
-                    "invoked_function_arn": spec.function_arn,
-                    "client_context": client_context,
-                    "trace_id": trace_id or trace_header(spec),
-                }
-            )
-            try:
-                reply = env.receive_reply(spec.timeout)
-            except TimeoutError:
-                message = f"Task timed out after {spec.timeout:.2f} seconds"
-                env.kill()  # AWS resets the environment after a timeout
-                lines.append(env.read_new_output())
-                lines.append(f"{iso_now()} {request_id} {message}\n")
-                reply = {
-                    "error": {
-                        "errorType": "Sandbox.Timedout",
-                        "errorMessage": f"RequestId: {request_id} Error: {message}",
-                    },
-                    "duration_ms": spec.timeout * 1000.0,
-                    "max_memory_mb": 0,
-                }
-            else:
-                if reply is None:  # the process ended mid-request (sys.exit, os._exit, a crash, a cap)
-                    env.process.wait()
-                    reason = f"Runtime exited with error: {env.exit_description()}"
-                    lines.append(env.read_new_output())
-                    if env.stopped_because:
-                        lines.append(f"[courselab] {env.stopped_because}\n")
-                    lines.append(f"RequestId: {request_id} Error: {reason}\nRuntime.ExitError\n")
-                    reply = {
-                        "error": {
-                            "errorType": "Runtime.ExitError",
-                            "errorMessage": f"RequestId: {request_id} Error: {reason}",
-                        },
-                        "duration_ms": (time.time() - started) * 1000,
-                        "max_memory_mb": 0,
-                    }
-                else:
-                    if reply.get("error", {}).get("errorType") == "Runtime.OutOfMemory":
-                        env.kill()  # Lambda stops an environment that ran out of memory
-                        reply["max_memory_mb"] = spec.memory_size
-                    lines.append(env.read_new_output())
-                    if "error" in reply:
-                        lines.append(error_log(reply["error"]))
+            reply = self._request(env, spec, request_id, event, client_context, trace_id, lines)
+        return self._result(env, spec, request_id, cold, lines, reply)
+
+    def _request(
+        self,
+        env: ExecutionEnvironment,
+        spec: FunctionSpec,
+        request_id: str,
+        event: str,
+        client_context: str | None,
+        trace_id: str | None,
+        lines: list[str],
+    ) -> dict[str, Any]:
+        """Send one request to the environment's process and wait for its reply, up to the timeout."""
+        started = time.time()
+        env.channel.send(
+            {
+                "request_id": request_id,
+                "event": event,
+                "deadline_ms": started * 1000 + spec.timeout * 1000,
+                "invoked_function_arn": spec.function_arn,
+                "client_context": client_context,
+                "trace_id": trace_id or trace_header(spec),
+            }
+        )
+        try:
+            reply = env.receive_reply(spec.timeout)
+        except TimeoutError:
+            env.kill()  # AWS resets the environment after a timeout
+            return timeout_reply(spec, request_id, env.read_new_output(), lines)
+        if reply is None:  # the process ended mid-request (sys.exit, os._exit, a crash, a cap)
+            env.process.wait()
+            reason = f"Runtime exited with error: {env.exit_description()}"
+            output = env.read_new_output()
+            if env.stopped_because:
+                output += f"[courselab] {env.stopped_because}\n"
+            return exit_reply(request_id, reason, started, output, lines)
+        if out_of_memory(reply):
+            env.kill()  # Lambda stops an environment that ran out of memory
+            reply["max_memory_mb"] = spec.memory_size
+        lines.append(env.read_new_output())
+        if "error" in reply:
+            lines.append(error_log(reply["error"]))
+        return reply
+
+    def _result(
+        self,
+        env: ExecutionEnvironment,
+        spec: FunctionSpec,
+        request_id: str,
+        cold: bool,
+        lines: list[str],
+        reply: dict[str, Any],
+    ) -> InvokeResult:
+        """The request's END and REPORT lines and its InvokeResult, from the environment's reply."""
         env.requests_served += 1
         duration = float(reply["duration_ms"])
         init_ms = env.init_ms if cold else None
@@ -287,7 +297,7 @@ class ProcessRuntime(LambdaRuntime):
                 "environment": env.id,
                 "state": state,
                 "requests": env.requests_served,
-                "pid": env.process.pid,
+                "pid": env.pid,
             }
             for env, state in self.assignment.environments()
         ]
@@ -309,3 +319,26 @@ class ProcessRuntime(LambdaRuntime):
             self._monitor.cancel()
         self.reset()
         shutil.rmtree(self._work_dir, ignore_errors=True)
+
+
+def timeout_reply(spec: FunctionSpec, request_id: str, output: str, lines: list[str]) -> dict[str, Any]:
+    """The reply and log lines of a request that ran past the function's timeout."""
+    message = f"Task timed out after {spec.timeout:.2f} seconds"
+    lines.append(output)
+    lines.append(f"{iso_now()} {request_id} {message}\n")
+    return {
+        "error": {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {request_id} Error: {message}"},
+        "duration_ms": spec.timeout * 1000.0,
+        "max_memory_mb": 0,
+    }
+
+
+def exit_reply(request_id: str, reason: str, started: float, output: str, lines: list[str]) -> dict[str, Any]:
+    """The reply and log lines of a request whose runtime exited (``sys.exit``, a crash)."""
+    lines.append(output)
+    lines.append(f"RequestId: {request_id} Error: {reason}\nRuntime.ExitError\n")
+    return {
+        "error": {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {reason}"},
+        "duration_ms": (time.time() - started) * 1000,
+        "max_memory_mb": 0,
+    }

@@ -11,7 +11,11 @@ from courselab.lab.registry import LabContext
 
 def start(context: LabContext) -> None:
     assert context.endpoint is not None and context.scheduler is not None
-    if fork_server.available():
+    if context.in_process:
+        from courselab.lab.awslambda.inprocess_runtime import InProcessRuntime
+
+        runtime.use(InProcessRuntime(context.endpoint, context.scheduler))
+    elif fork_server.available():
         from courselab.lab.awslambda.fork_runtime import ForkServerRuntime
 
         runtime.use(ForkServerRuntime(context.endpoint, context.scheduler))

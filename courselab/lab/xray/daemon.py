@@ -127,5 +127,30 @@ class XRayDaemon:
         self.rejected.extend(store_documents([document], region=self.region))
 
 
+class InProcessXRayDaemon(XRayDaemon):
+    """The daemon without a socket (in-process mode): the SDK's datagrams are handed to it directly."""
+
+    def __init__(self, port: int = 2000, region: str | None = None) -> None:
+        from courselab.lab.inprocess import transport
+
+        self.region = region or _default_region()
+        self.received = 0
+        self.rejected: list[str] = []
+        self.port = transport.free_port(port)
+        self.address = f"127.0.0.1:{self.port}"
+        self.job: Job | None = None
+        transport.receive_datagrams(self.port, self.handle)
+
+    def serve_forever(self) -> None:
+        raise NotImplementedError("the in-process X-Ray daemon has no loop: datagrams are handed to it")
+
+    def shutdown(self) -> None:
+        from courselab.lab.inprocess import transport
+
+        transport.receive_datagrams(self.port, None)
+
+    close = shutdown
+
+
 _current: Current[XRayDaemon] = Current("the lab's X-Ray daemon")
 daemon, running, use = _current.get, _current.running, _current.use

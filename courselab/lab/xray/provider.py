@@ -23,12 +23,16 @@ _VARIABLES = (
 def start(context: LabContext) -> None:
     """Open the daemon's socket, serve it, tell every new execution environment where it is."""
     assert context.scheduler is not None
-    listener = daemon.XRayDaemon(region=context.region)
-    try:
-        listener.job = context.scheduler.serve("xray-daemon", listener.serve_forever, listener.shutdown)
-    except Exception:
-        listener.close()
-        raise
+    listener: daemon.XRayDaemon
+    if context.in_process:
+        listener = daemon.InProcessXRayDaemon(region=context.region)
+    else:
+        listener = daemon.XRayDaemon(region=context.region)
+        try:
+            listener.job = context.scheduler.serve("xray-daemon", listener.serve_forever, listener.shutdown)
+        except Exception:
+            listener.close()
+            raise
     daemon.use(listener)
     host, port = listener.address.split(":")
     runtime.RUNTIME_VARIABLES.update(
@@ -54,7 +58,9 @@ def stop() -> None:
     daemon.use(None)
     for name in _VARIABLES:
         runtime.RUNTIME_VARIABLES.pop(name, None)
-    if listener is not None and listener.job is not None:
+    if isinstance(listener, daemon.InProcessXRayDaemon):
+        listener.shutdown()
+    elif listener is not None and listener.job is not None:
         job, listener.job = listener.job, None
         job.cancel()
         job.scheduler.wait(job, 2.0)
