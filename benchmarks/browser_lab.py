@@ -6,7 +6,10 @@ send text and WebAssembly. In Debian's headless chromium it opens the first chap
 Run all and prints: bytes transferred, seconds from the click to the first cell's output, to the
 end of Run all; then a second chapter in the same browser profile (its bytes, from the HTTP cache).
 
-Usage: ``python benchmarks/browser_lab.py [first.html [second.html]]``
+Then, from the same cache, every chapter: bytes, time to the first output and to the end of Run all,
+and how many cells ended done, skipped (tagged) or in error.
+
+Usage: ``python benchmarks/browser_lab.py [first.html [second.html]] [--first-only]``
 """
 
 from __future__ import annotations
@@ -94,9 +97,30 @@ def _run_all(page, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-
     return first, time.perf_counter() - started
 
 
+def _chapters() -> list[str]:
+    """Every Part 1 and Part 2 chapter page of the built site that carries the browser lab."""
+    return sorted(
+        str(page.relative_to(SITE))
+        for part in ("serverless", "containers")
+        for page in (SITE / "chapters" / part).glob("*.html")
+        if 'name="courselab-browser-lab"' in page.read_text(encoding="utf-8")
+    )
+
+
+def _states(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.evaluate("[...document.querySelectorAll('div.cell')].map(c => c.dataset.runState)")
+
+
+def _counts(states: list[str]) -> str:
+    return ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states)))
+
+
 def main() -> None:
-    first_page = sys.argv[1] if len(sys.argv) > 1 else "chapters/serverless/lambda.html"
-    second_page = sys.argv[2] if len(sys.argv) > 2 else "chapters/serverless/event-driven.html"
+    """The first page cold, then (gzip only) every other chapter from the same browser profile."""
+    pages = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    first_page = pages[0] if pages else "chapters/serverless/lambda.html"
+    second_page = pages[1] if len(pages) > 1 else "chapters/serverless/event-driven.html"
+    every = "--first-only" not in sys.argv
     with sync_playwright() as p:
         for compress in (False, True):
             server, handler = _serve(compress)
@@ -107,18 +131,34 @@ def main() -> None:
             page = context.new_page()
             first, total = _run_all(page, f"{base}/{first_page}")
             first_bytes = handler.sent
-            states = page.evaluate("[...document.querySelectorAll('div.cell')].map(c => c.dataset.runState)")
+            states = _states(page)
             handler.sent = 0
             _, second_total = _run_all(page, f"{base}/{second_page}")
             kind = "gzip, as a static host serves it" if compress else "uncompressed"
             print(f"[{kind}]")
             print(f"  {first_page}: {first_bytes / 1e6:.1f} MB transferred (budget 20 MB)")
             print(f"  time to first output: {first:.1f} s (goal 15 s); to the end of Run all: {total:.1f} s")
-            print(f"  cells: {', '.join(f'{states.count(s)} {s}' for s in sorted(set(states)))}")
+            print(f"  cells: {_counts(states)}")
             print(f"  then {second_page}: {handler.sent / 1e6:.2f} MB transferred, Run all {second_total:.1f} s")
+            if compress and every:
+                _every_chapter(page, base, handler)
             context.close()
             shutil.rmtree(profile, ignore_errors=True)
             server.shutdown()
+
+
+def _every_chapter(page, base: str, handler: type[_Counting]) -> None:  # type: ignore[no-untyped-def]
+    """Each chapter page in turn, in the profile that has the lab cached: bytes, first output, Run all."""
+    print("  every chapter, one after another in the same browser (the lab's files from its cache):")
+    print(f"    {'page':<44} {'MB':>5} {'first':>6} {'all':>6}  cells")
+    everything: list[str] = []
+    for chapter in _chapters():
+        handler.sent = 0
+        first, total = _run_all(page, f"{base}/{chapter}")
+        states = _states(page)
+        everything += states
+        print(f"    {chapter:<44} {handler.sent / 1e6:5.2f} {first:5.1f}s {total:5.1f}s  {_counts(states)}")
+    print(f"    all chapters: {_counts(everything)}")
 
 
 if __name__ == "__main__":
