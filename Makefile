@@ -91,7 +91,7 @@ test: $(STAMP) $(NODE_STAMP)
 # pressing Run all in headless Chromium on the built site (built first if it is not there).
 test-system: $(STAMP) $(CLI_STAMP) $(SAM_STAMP) $(NODE_STAMP)
 	test -f $(HTML) || $(MAKE) --no-print-directory book
-	COURSELAB_PYTHON=$(abspath $(BIN)/python) node --test tests/browser_lab/
+	COURSELAB_PYTHON=$(abspath $(BIN)/python) node --test tests/browser_lab/chapters.test.mjs
 	$(BIN)/pytest -n 2 $(SYSTEM_TESTS) tests/browser/test_browser_lab.py
 
 bench: $(STAMP) $(NODE_STAMP)
