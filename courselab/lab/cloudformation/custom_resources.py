@@ -40,7 +40,7 @@ import uuid
 from typing import Any
 
 from courselab.lab.cloudformation import response_url
-from courselab.lab.cloudformation.resources import Resource, ResourceError
+from courselab.lab.cloudformation.resources import Resource, ResourceError, Update
 
 log = logging.getLogger(__name__)
 MAX_RESPONSE_BYTES = 4096  # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html
@@ -66,9 +66,7 @@ class CustomResource(Resource):
         super().__init__(physical_id, account_id, region, **attrs)
         self.data: dict[str, Any] = attrs.get("data") or {}
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFormation::CustomResource"
+    type_name = "AWS::CloudFormation::CustomResource"
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -93,25 +91,19 @@ class CustomResource(Resource):
         return cls(reply["PhysicalResourceId"], account_id, region_name, data=reply.get("Data"), props=props, **where)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CustomResource:
-        props = cloudformation_json.get("Properties") or {}
-        old = original_resource.attrs
+    def update(cls, change: Update) -> CustomResource:
+        props, old, original = change.props, change.original.attrs, change.original
         if props.get("ServiceToken") != old["props"].get("ServiceToken"):
             raise ResourceError("Modifying service token is not allowed.")
         where = {k: old[k] for k in ("logical_id", "stack_id", "resource_type")}
-        extra = {"PhysicalResourceId": original_resource.physical_id, "OldResourceProperties": as_strings(old["props"])}
-        reply = ask(props, where, "Update", account_id, region_name, extra)
-        new = cls(reply["PhysicalResourceId"], account_id, region_name, data=reply.get("Data"), props=props, **where)
-        if new.physical_id != original_resource.physical_id:
+        extra = {"PhysicalResourceId": original.physical_id, "OldResourceProperties": as_strings(old["props"])}
+        reply = ask(props, where, "Update", change.account_id, change.region, extra)
+        new = cls(
+            reply["PhysicalResourceId"], change.account_id, change.region, data=reply.get("Data"), props=props, **where
+        )
+        if new.physical_id != original.physical_id:
             try:  # CloudFormation's clean-up: the replaced one is deleted; a failure there does not fail the update
-                original_resource.delete(account_id, region_name)
+                original.delete(change.account_id, change.region)
             except ResourceError as error:
                 log.warning("custom resource %s: deleting the replaced %s failed: %s", where["logical_id"], old, error)
         return new
@@ -231,9 +223,7 @@ def checked(reply: dict[str, Any], request: dict[str, Any], name: str) -> dict[s
 class WaitConditionHandle(Resource):
     """``AWS::CloudFormation::WaitConditionHandle``: ``Ref`` is a URL to PUT signals to."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFormation::WaitConditionHandle"
+    type_name = "AWS::CloudFormation::WaitConditionHandle"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -246,15 +236,8 @@ class WaitConditionHandle(Resource):
         return cls(url, account_id, region_name, token=pending.token)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Resource:
-        return original_resource  # nothing to update: the URL stays
+    def update(cls, change: Update) -> Resource:
+        return change.original  # nothing to update: the URL stays
 
     def delete(self, account_id: str, region: str) -> None:
         response_url.close(self.attrs["token"])
@@ -265,9 +248,7 @@ class WaitCondition(Resource):
 
     attributes = ("Data",)
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFormation::WaitCondition"
+    type_name = "AWS::CloudFormation::WaitCondition"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -311,9 +292,7 @@ def _successes(signals: list[dict[str, Any]]) -> int:
 class UnsupportedResource(Resource):
     """Any type neither moto nor the lab can create: it fails, loudly, naming the type."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CourseLab::Unsupported"
+    type_name = "AWS::CourseLab::Unsupported"
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:

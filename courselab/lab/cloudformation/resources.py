@@ -20,7 +20,8 @@ Gateway's types are in
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from moto.awslambda.models import LambdaVersion
 from moto.awslambda.utils import get_backend as lambda_backend
@@ -33,6 +34,21 @@ class ResourceError(Exception):
     """A resource could not be made, updated or deleted; the message is the reason CloudFormation shows."""
 
 
+@dataclass(frozen=True)
+class Update:
+    """What moto hands ``update_from_cloudformation_json``: the resource as it is, and its new entry."""
+
+    original: Resource
+    new_name: str
+    cloudformation_json: dict[str, Any]
+    account_id: str
+    region: str
+
+    @property
+    def props(self) -> dict[str, Any]:
+        return self.cloudformation_json.get("Properties") or {}
+
+
 class Resource:
     """Common ground: a created resource remembers its physical id and the attributes GetAtt returns."""
 
@@ -41,6 +57,10 @@ class Resource:
     #: page of the CloudFormation reference). When a type declares them, a change to any other
     #: property is made by :meth:`update_in_place`; a type that declares none is always replaced.
     replaced_when_changed: tuple[str, ...] = ()
+    #: The type, ``AWS::Service::Thing``, and the property that names a resource of it (moto's
+    #: ``cloudformation_type()`` and ``cloudformation_name_type()``, which read them).
+    type_name: ClassVar[str] = ""
+    name_property: ClassVar[str] = ""
 
     def __init__(self, physical_id: str, account_id: str, region: str, **attrs: Any) -> None:
         self.physical_id = physical_id
@@ -55,13 +75,15 @@ class Resource:
     def physical_resource_id(self) -> str:
         return self.physical_id
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        raise NotImplementedError
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        if not cls.type_name:
+            raise NotImplementedError(f"{cls.__name__} declares no type_name")
+        return cls.type_name
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.name_property
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -93,11 +115,18 @@ class Resource:
         account_id: str,
         region_name: str,
     ) -> Resource:
-        props = cloudformation_json.get("Properties") or {}
-        if cls.replaced_when_changed and not original_resource.needs_replacement(props):
-            return cls.update_in_place(original_resource, props, account_id, region_name)
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        """moto's interface, stated once: the types override :meth:`update`."""
+        return cls.update(Update(original_resource, new_resource_name, cloudformation_json, account_id, region_name))
+
+    @classmethod
+    def update(cls, change: Update) -> Resource:
+        """In place when only properties outside ``replaced_when_changed`` change; else delete, then create."""
+        if cls.replaced_when_changed and not change.original.needs_replacement(change.props):
+            return cls.update_in_place(change.original, change.props, change.account_id, change.region)
+        change.original.delete(change.account_id, change.region)
+        return cls.create_from_cloudformation_json(
+            change.new_name, change.cloudformation_json, change.account_id, change.region
+        )
 
     def needs_replacement(self, props: dict[str, Any]) -> bool:
         """Whether the new properties change one that CloudFormation can only change by replacing."""
@@ -122,9 +151,7 @@ class LambdaVersionResource(Resource):
 
     attributes = ("Version", "FunctionArn")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return LambdaVersion.cloudformation_type()
+    type_name = LambdaVersion.cloudformation_type()
 
     @classmethod
     def create_from_cloudformation_json(
@@ -154,13 +181,8 @@ class LambdaAliasResource(Resource):
 
     replaced_when_changed = ("Name", "FunctionName")
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Alias"
+    name_property = "Name"
+    type_name = "AWS::Lambda::Alias"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -175,32 +197,23 @@ class LambdaAliasResource(Resource):
         return cls(alias.arn, account_id, region_name, function_name=function_name, name=props["Name"])
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Resource:
+    def update(cls, change: Update) -> Resource:
         """With the ``CodeDeployLambdaAliasUpdate`` update policy, a new ``FunctionVersion`` is
         reached by a CodeDeploy deployment (:mod:`courselab.lab.codedeploy.alias_update`) first."""
         from courselab.lab.codedeploy.alias_update import AliasUpdateFailed, deploy_alias
 
-        props = cloudformation_json.get("Properties") or {}
-        policy = (cloudformation_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
-        if policy and not original_resource.needs_replacement(props):
-            name, function = original_resource.attrs["name"], original_resource.attrs["function_name"]
-            current = str(lambda_backend(account_id, region_name).get_alias(name, function).function_version)
+        props, account_id, region = change.props, change.account_id, change.region
+        policy = (change.cloudformation_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
+        if policy and not change.original.needs_replacement(props):
+            name, function = change.original.attrs["name"], change.original.attrs["function_name"]
+            current = str(lambda_backend(account_id, region).get_alias(name, function).function_version)
             target = str(props["FunctionVersion"])
             if current != target:
                 try:
-                    deploy_alias(policy, function, name, current, target, account_id, region_name)
+                    deploy_alias(policy, function, name, current, target, account_id, region)
                 except AliasUpdateFailed as failed:
                     raise ResourceError(str(failed)) from None
-        return super().update_from_cloudformation_json(
-            original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
+        return super().update(change)
 
     @classmethod
     def update_in_place(
@@ -238,13 +251,8 @@ class BucketWithNotifications(Resource):
     # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
     replaced_when_changed = ("BucketName",)
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return FakeBucket.cloudformation_name_type()
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return FakeBucket.cloudformation_type()
+    name_property = FakeBucket.cloudformation_name_type()
+    type_name = FakeBucket.cloudformation_type()
 
     @classmethod
     def create_from_cloudformation_json(

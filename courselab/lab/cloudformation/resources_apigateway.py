@@ -16,7 +16,7 @@ from typing import Any
 from moto.apigateway.models import RestAPI, apigateway_backends
 
 from courselab.lab.cloudformation.locations import parse_document, read_location
-from courselab.lab.cloudformation.resources import Resource
+from courselab.lab.cloudformation.resources import Resource, Update
 from courselab.lab.cloudformation.rest_api_body import clear, import_body
 
 
@@ -28,13 +28,8 @@ class RestApiWithBody(Resource):
 
     attributes = ("RootResourceId",)
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return RestAPI.cloudformation_name_type()
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return RestAPI.cloudformation_type()
+    name_property = RestAPI.cloudformation_name_type()
+    type_name = RestAPI.cloudformation_type()
 
     @classmethod
     def create_from_cloudformation_json(
@@ -56,21 +51,14 @@ class RestApiWithBody(Resource):
         return cls(api.id, account_id, region_name, RootResourceId=root, made=made)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> RestApiWithBody:
+    def update(cls, change: Update) -> RestApiWithBody:
         """In place, as CloudFormation updates a REST API: the id stays, the body's resources are rebuilt
         (its deployments and stages, other resources of the stack, keep pointing at it)."""
-        props = cloudformation_json["Properties"]
+        props, account_id, region_name = change.cloudformation_json["Properties"], change.account_id, change.region
         body = _body(props, account_id, region_name)
         backend = apigateway_backends[account_id][region_name]
-        api = backend.get_rest_api(original_resource.physical_id)
-        clear(api, original_resource.attrs.get("made") or {})
+        api = backend.get_rest_api(change.original.physical_id)
+        clear(api, change.original.attrs.get("made") or {})
         api.name = props.get("Name") or (body.get("info") or {}).get("title") or api.name
         api.description = props.get("Description") or (body.get("info") or {}).get("description", api.description)
         made = import_body(backend, api, body)
@@ -93,13 +81,8 @@ def _body(props: dict[str, Any], account_id: str, region: str) -> dict[str, Any]
 class ApiGatewayStage(Resource):
     """``AWS::ApiGateway::Stage``: a named stage pointing at a deployment; ``Ref`` is the stage name."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "StageName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Stage"
+    name_property = "StageName"
+    type_name = "AWS::ApiGateway::Stage"
 
     @classmethod
     def create_from_cloudformation_json(

@@ -33,13 +33,8 @@ class CloudWatchAlarm(Resource):
 
     attributes = ("Arn",)
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
+    name_property = "AlarmName"
+    type_name = "AWS::CloudWatch::Alarm"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -74,13 +69,8 @@ class CloudWatchAlarm(Resource):
 class CodeDeployApplication(Resource):
     """``AWS::CodeDeploy::Application``; SAM makes one (``ServerlessDeploymentApplication``) per template."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ApplicationName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CodeDeploy::Application"
+    name_property = "ApplicationName"
+    type_name = "AWS::CodeDeploy::Application"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -101,13 +91,8 @@ class CodeDeployApplication(Resource):
 class CodeDeployDeploymentGroup(Resource):
     """``AWS::CodeDeploy::DeploymentGroup``: for Lambda, a deployment configuration, alarms and rollback."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DeploymentGroupName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CodeDeploy::DeploymentGroup"
+    name_property = "DeploymentGroupName"
+    type_name = "AWS::CodeDeploy::DeploymentGroup"
 
     @classmethod
     def create_from_cloudformation_json(

@@ -31,7 +31,7 @@ import json
 from typing import Any
 
 from courselab.lab.cloudformation.locations import read_location
-from courselab.lab.cloudformation.resources import Resource, ResourceError
+from courselab.lab.cloudformation.resources import Resource, ResourceError, Update
 from courselab.lab.cloudformation.resources_http_api import camel
 
 # -- EventBridge rules (a wrap of moto's model) -----------------------------------------------------
@@ -116,13 +116,8 @@ class SchedulerSchedule(Resource):
 
     attributes = ("Arn",)
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Scheduler::Schedule"
+    name_property = "Name"
+    type_name = "AWS::Scheduler::Schedule"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -156,18 +151,10 @@ class SchedulerSchedule(Resource):
         return cls(schedule.name, account_id, region_name, Arn=schedule.arn, group=schedule.group_name)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Resource:
-        original_resource.delete(account_id, region_name)
-        if not (cloudformation_json.get("Properties") or {}).get("Name"):
-            new_resource_name = original_resource.physical_id  # the name it has
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+    def update(cls, change: Update) -> Resource:
+        change.original.delete(change.account_id, change.region)
+        name = change.new_name if change.props.get("Name") else change.original.physical_id  # the name it has
+        return cls.create_from_cloudformation_json(name, change.cloudformation_json, change.account_id, change.region)
 
     def delete(self, account_id: str, region: str) -> None:
         try:
@@ -181,13 +168,8 @@ class SchedulerScheduleGroup(Resource):
 
     attributes = ("Arn",)
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Scheduler::ScheduleGroup"
+    name_property = "Name"
+    type_name = "AWS::Scheduler::ScheduleGroup"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -233,13 +215,8 @@ class StateMachineResource(Resource):
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html
     replaced_when_changed = ("StateMachineName", "StateMachineType")
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "StateMachineName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::StepFunctions::StateMachine"
+    name_property = "StateMachineName"
+    type_name = "AWS::StepFunctions::StateMachine"
 
     @classmethod
     def create_from_cloudformation_json(

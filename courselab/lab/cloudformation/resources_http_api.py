@@ -30,7 +30,7 @@ import re
 from typing import Any
 
 from courselab.lab.cloudformation.locations import parse_document, read_location
-from courselab.lab.cloudformation.resources import Resource, ResourceError
+from courselab.lab.cloudformation.resources import Resource, ResourceError, Update
 
 _VERBS = {"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"}
 _INVOCATION_URI = re.compile(r"^arn:[^:]+:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<fn>.+)/invocations$")
@@ -73,13 +73,8 @@ class HttpApi(Resource):
 
     attributes = ("ApiEndpoint", "ApiId")
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Api"
+    name_property = "Name"
+    type_name = "AWS::ApiGatewayV2::Api"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -105,19 +100,12 @@ class HttpApi(Resource):
         return cls(api.api_id, account_id, region_name, ApiEndpoint=api.api_endpoint, ApiId=api.api_id, made=made)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> HttpApi:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, original_resource.physical_id)
+    def update(cls, change: Update) -> HttpApi:
+        props, account_id, region_name = change.props, change.account_id, change.region
+        api = _api(account_id, region_name, change.original.physical_id)
         body = _body(props, account_id, region_name)
         info = body.get("info") or {}
-        for kind, ids in original_resource.attrs["made"].items():  # what the previous body or Target made
+        for kind, ids in change.original.attrs["made"].items():  # what the previous body or Target made
             for made_id in ids:
                 getattr(api, kind).pop(made_id, None)
         api.name = props.get("Name") or info.get("title") or api.name
@@ -267,13 +255,8 @@ def _quick_create(api: Any, props: dict[str, Any], made: dict[str, list[str]]) -
 class HttpApiStage(Resource):
     """``AWS::ApiGatewayV2::Stage``; ``Ref`` is the stage name."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "StageName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Stage"
+    name_property = "StageName"
+    type_name = "AWS::ApiGatewayV2::Stage"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -312,24 +295,17 @@ class _ApiPart(Resource):
         return cls(made_id, account_id, region_name, api_id=api.api_id, **{cls.attributes[0]: made_id})
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> _ApiPart:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("ApiId", ""))
-        getattr(api, cls.collection).pop(original_resource.physical_id, None)
+    def update(cls, change: Update) -> _ApiPart:
+        props, physical_id = change.props, change.original.physical_id
+        api = _api(change.account_id, change.region, props.get("ApiId", ""))
+        getattr(api, cls.collection).pop(physical_id, None)
         made = cls.make(api, props)
         collection = getattr(api, cls.collection)
         collection.pop(getattr(made, cls.id_attribute))
-        setattr(made, cls.id_attribute, original_resource.physical_id)  # same id, as an in-place update keeps it
-        collection[original_resource.physical_id] = made
-        attrs = {**original_resource.attrs, "api_id": api.api_id}
-        return cls(original_resource.physical_id, account_id, region_name, **attrs)
+        setattr(made, cls.id_attribute, physical_id)  # same id, as an in-place update keeps it
+        collection[physical_id] = made
+        attrs = {**change.original.attrs, "api_id": api.api_id}
+        return cls(physical_id, change.account_id, change.region, **attrs)
 
     def delete(self, account_id: str, region: str) -> None:
         api = _backend(account_id, region).apis.get(self.attrs["api_id"])
@@ -343,9 +319,7 @@ class HttpApiRoute(_ApiPart):
     attributes = ("RouteId",)
     collection, id_attribute = "routes", "route_id"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Route"
+    type_name = "AWS::ApiGatewayV2::Route"
 
     @classmethod
     def make(cls, api: Any, props: dict[str, Any]) -> Any:
@@ -370,9 +344,7 @@ class HttpApiIntegration(_ApiPart):
     attributes = ("IntegrationId",)
     collection = "integrations"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Integration"
+    type_name = "AWS::ApiGatewayV2::Integration"
 
     @classmethod
     def make(cls, api: Any, props: dict[str, Any]) -> Any:
@@ -403,9 +375,7 @@ class HttpApiAuthorizer(_ApiPart):
     attributes = ("AuthorizerId",)
     collection = "authorizers"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Authorizer"
+    type_name = "AWS::ApiGatewayV2::Authorizer"
 
     @classmethod
     def make(cls, api: Any, props: dict[str, Any]) -> Any:
@@ -429,9 +399,7 @@ class HttpApiDeployment(Resource):
 
     attributes = ("DeploymentId",)
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Deployment"
+    type_name = "AWS::ApiGatewayV2::Deployment"
 
     @classmethod
     def create_from_cloudformation_json(

@@ -171,9 +171,7 @@ def update_function(
 class LambdaPermission(Resource):
     """``AWS::Lambda::Permission``: one statement of the function's resource policy; ``Ref`` is its id."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Permission"
+    type_name = "AWS::Lambda::Permission"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -201,9 +199,7 @@ class LambdaPermission(Resource):
 class LambdaEventInvokeConfig(Resource):
     """``AWS::Lambda::EventInvokeConfig``: how asynchronous invocations of ``Qualifier`` retry and where they go."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::EventInvokeConfig"
+    type_name = "AWS::Lambda::EventInvokeConfig"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -246,9 +242,7 @@ class LambdaUrl(Resource):
 
     attributes = ("FunctionArn", "FunctionUrl")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Url"
+    type_name = "AWS::Lambda::Url"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -319,9 +313,7 @@ class EventSourceMappingResource(Resource):
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html
     replaced_when_changed = ("EventSourceArn", "StartingPosition", "StartingPositionTimestamp", "Queues", "Topics")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::EventSourceMapping"
+    type_name = "AWS::Lambda::EventSourceMapping"
 
     @classmethod
     def create_from_cloudformation_json(

@@ -54,9 +54,7 @@ class SnsSubscription(Resource):
     attributes = ("Arn",)
     replaced_when_changed = ("TopicArn", "Endpoint", "Protocol")  # the page linked in the module docstring
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
+    type_name = "AWS::SNS::Subscription"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -112,9 +110,7 @@ def _set_attributes(backend: Any, arn: str, props: dict[str, Any]) -> None:
 class SnsTopicPolicy(Resource):
     """``AWS::SNS::TopicPolicy``: ``PolicyDocument`` becomes the ``Policy`` of every topic in ``Topics``."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::TopicPolicy"
+    type_name = "AWS::SNS::TopicPolicy"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -141,9 +137,7 @@ class SnsTopicPolicy(Resource):
 class SqsQueuePolicy(Resource):
     """``AWS::SQS::QueuePolicy``: ``PolicyDocument`` becomes the ``Policy`` of every queue URL in ``Queues``."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::QueuePolicy"
+    type_name = "AWS::SQS::QueuePolicy"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -179,9 +173,7 @@ def _queue(account_id: str, region: str, url: str) -> Any:
 class S3BucketPolicy(Resource):
     """``AWS::S3::BucketPolicy``: ``PolicyDocument`` becomes ``Bucket``'s policy."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
+    type_name = "AWS::S3::BucketPolicy"
 
     @classmethod
     def create_from_cloudformation_json(

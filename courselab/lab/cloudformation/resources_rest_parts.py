@@ -54,9 +54,7 @@ class RestAuthorizer(_Part):
     attributes = ("AuthorizerId",)
     collection = "authorizers"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Authorizer"
+    type_name = "AWS::ApiGateway::Authorizer"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -86,9 +84,7 @@ class RestRequestValidator(_Part):
     attributes = ("RequestValidatorId",)
     collection = "request_validators"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::RequestValidator"
+    type_name = "AWS::ApiGateway::RequestValidator"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -109,13 +105,8 @@ class RestModel(_Part):
 
     collection = "models"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Model"
+    name_property = "Name"
+    type_name = "AWS::ApiGateway::Model"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -139,9 +130,7 @@ class RestGatewayResponse(_Part):
 
     collection = "gateway_responses"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::GatewayResponse"
+    type_name = "AWS::ApiGateway::GatewayResponse"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -163,13 +152,8 @@ class RestApiKey(Resource):
 
     attributes = ("APIKeyId",)
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::ApiKey"
+    name_property = "Name"
+    type_name = "AWS::ApiGateway::ApiKey"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -199,9 +183,7 @@ class RestUsagePlan(Resource):
 
     attributes = ("Id",)
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::UsagePlan"
+    type_name = "AWS::ApiGateway::UsagePlan"
 
     @classmethod
     def create_from_cloudformation_json(
@@ -222,9 +204,7 @@ class RestUsagePlan(Resource):
 class RestUsagePlanKey(Resource):
     """``AWS::ApiGateway::UsagePlanKey``: an API key in a usage plan; ``Ref`` is the key's id."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::UsagePlanKey"
+    type_name = "AWS::ApiGateway::UsagePlanKey"
 
     @classmethod
     def create_from_cloudformation_json(
