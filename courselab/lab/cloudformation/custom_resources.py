@@ -40,7 +40,8 @@ import uuid
 from typing import Any
 
 from courselab.lab.cloudformation import response_url
-from courselab.lab.cloudformation.resources import Resource, ResourceError, Update
+from courselab.lab.cloudformation.model_calls import Update
+from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 log = logging.getLogger(__name__)
 MAX_RESPONSE_BYTES = 4096  # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html

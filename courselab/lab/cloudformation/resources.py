@@ -20,7 +20,6 @@ Gateway's types are in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from moto.awslambda.models import LambdaVersion
@@ -29,24 +28,11 @@ from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, V
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
+from courselab.lab.cloudformation.model_calls import Update
+
 
 class ResourceError(Exception):
     """A resource could not be made, updated or deleted; the message is the reason CloudFormation shows."""
-
-
-@dataclass(frozen=True)
-class Update:
-    """What moto hands ``update_from_cloudformation_json``: the resource as it is, and its new entry."""
-
-    original: Resource
-    new_name: str
-    cloudformation_json: dict[str, Any]
-    account_id: str
-    region: str
-
-    @property
-    def props(self) -> dict[str, Any]:
-        return self.cloudformation_json.get("Properties") or {}
 
 
 class Resource:

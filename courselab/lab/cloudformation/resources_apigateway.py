@@ -16,7 +16,8 @@ from typing import Any
 from moto.apigateway.models import RestAPI, apigateway_backends
 
 from courselab.lab.cloudformation.locations import parse_document, read_location
-from courselab.lab.cloudformation.resources import Resource, Update
+from courselab.lab.cloudformation.model_calls import Update
+from courselab.lab.cloudformation.resources import Resource
 from courselab.lab.cloudformation.rest_api_body import clear, import_body
 
 

@@ -28,10 +28,12 @@ the lab does not run state machine executions beyond what moto does.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from courselab.lab.cloudformation.locations import read_location
-from courselab.lab.cloudformation.resources import Resource, ResourceError, Update
+from courselab.lab.cloudformation.model_calls import Creation, Moto, Update, wrap_create, wrap_update
+from courselab.lab.cloudformation.resources import Resource, ResourceError
 from courselab.lab.cloudformation.resources_http_api import camel
 
 # -- EventBridge rules (a wrap of moto's model) -----------------------------------------------------
@@ -68,33 +70,16 @@ def rule_properties(props: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def create_rule(
-    original: Any,
-    cls: Any,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kw: Any,
-) -> Any:
+@wrap_create
+def create_rule(made: Creation, moto: Moto) -> Any:
     """``Rule.create_from_cloudformation_json`` with :func:`rule_properties`."""
-    props = rule_properties(cloudformation_json.get("Properties") or {})
-    return original(cls, resource_name, {**cloudformation_json, "Properties": props}, account_id, region_name, **kw)
+    return moto(made.with_props(rule_properties(made.props)))
 
 
-def update_rule(
-    original: Any,
-    cls: Any,
-    original_resource: Any,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Any:
+@wrap_update
+def update_rule(change: Update, moto: Moto) -> Any:
     """``Rule.update_from_cloudformation_json``: a rule without ``Name`` keeps the name it has."""
-    if not (cloudformation_json.get("Properties") or {}).get("Name"):
-        new_resource_name = original_resource.name
-    return original(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+    return moto(change if change.props.get("Name") else replace(change, new_name=change.original.name))
 
 
 def event_bus_name(self: Any) -> str:

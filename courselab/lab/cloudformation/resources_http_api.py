@@ -30,7 +30,8 @@ import re
 from typing import Any
 
 from courselab.lab.cloudformation.locations import parse_document, read_location
-from courselab.lab.cloudformation.resources import Resource, ResourceError, Update
+from courselab.lab.cloudformation.model_calls import Update
+from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 _VERBS = {"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"}
 _INVOCATION_URI = re.compile(r"^arn:[^:]+:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<fn>.+)/invocations$")

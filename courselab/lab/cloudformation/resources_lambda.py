@@ -37,6 +37,7 @@ import base64
 import json
 from typing import Any
 
+from courselab.lab.cloudformation.model_calls import Creation, Moto, Update, wrap_create, wrap_update
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 _OPTIONAL = (
@@ -113,36 +114,25 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
 
 
-def create_function(
-    original: Any,
-    cls: Any,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kw: Any,
-) -> Any:
+@wrap_create
+def create_function(made: Creation, moto: Moto) -> Any:
     """``LambdaFunction.create_from_cloudformation_json`` with every property."""
-    return _backend(account_id, region_name).create_function(
-        function_spec(resource_name, cloudformation_json["Properties"])
-    )
+    return _create_function(made)
 
 
-def update_function(
-    original: Any,
-    cls: Any,
-    original_resource: Any,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Any:
+def _create_function(made: Creation) -> Any:
+    spec = function_spec(made.name, made.cloudformation_json["Properties"])
+    return _backend(made.account_id, made.region).create_function(spec)
+
+
+@wrap_update
+def update_function(change: Update, moto: Moto) -> Any:
     """``LambdaFunction.update_from_cloudformation_json``: the configuration and code the template now says."""
-    props = cloudformation_json["Properties"]
-    fn = original_resource
+    props = change.cloudformation_json["Properties"]
+    fn = change.original
     if props.get("FunctionName") and props["FunctionName"] != fn.function_name:  # a new name: a new function
-        created = create_function(original, cls, props["FunctionName"], cloudformation_json, account_id, region_name)
-        fn.delete(account_id, region_name)
+        created = _create_function(change.as_creation(props["FunctionName"]))
+        fn.delete(change.account_id, change.region)
         return created
     spec = function_spec(fn.function_name, props)
     fn.update_configuration(
@@ -341,22 +331,15 @@ class EventSourceMappingResource(Resource):
 # -- layers (wraps and additions to moto's model) ----------------------------------------------------
 
 
-def create_layer_version(
-    original: Any,
-    cls: Any,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kw: Any,
-) -> Any:
+@wrap_create
+def create_layer_version(made: Creation, moto: Moto) -> Any:
     """``LayerVersion.create_from_cloudformation_json`` naming the layer ``LayerName`` (moto reads no
     name property) and keeping ``CompatibleArchitectures``."""
-    props = cloudformation_json["Properties"]
+    props = made.cloudformation_json["Properties"]
     keys = ("Description", "CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo")
-    spec = {"LayerName": props.get("LayerName") or resource_name, "Content": props["Content"]}
+    spec = {"LayerName": props.get("LayerName") or made.name, "Content": props["Content"]}
     spec.update({k: props[k] for k in keys if props.get(k) is not None})
-    return _backend(account_id, region_name).publish_layer_version(spec)
+    return _backend(made.account_id, made.region).publish_layer_version(spec)
 
 
 def layer_version_arn(self: Any) -> str:
