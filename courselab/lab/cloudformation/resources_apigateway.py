@@ -15,7 +15,7 @@ from typing import Any
 
 from moto.apigateway.models import RestAPI, apigateway_backends
 
-from courselab.lab.cloudformation.locations import parse_document, read_location
+from courselab.lab.cloudformation.locations import openapi_body
 from courselab.lab.cloudformation.model_calls import Update
 from courselab.lab.cloudformation.resources import Resource
 from courselab.lab.cloudformation.rest_api_body import clear, import_body
@@ -37,7 +37,7 @@ class RestApiWithBody(Resource):
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
     ) -> RestApiWithBody:
         props = cloudformation_json["Properties"]
-        body = _body(props, account_id, region_name)
+        body = openapi_body(props, account_id, region_name)
         backend = apigateway_backends[account_id][region_name]
         name = props.get("Name") or (body.get("info") or {}).get("title") or resource_name
         api = backend.create_rest_api(
@@ -56,7 +56,7 @@ class RestApiWithBody(Resource):
         """In place, as CloudFormation updates a REST API: the id stays, the body's resources are rebuilt
         (its deployments and stages, other resources of the stack, keep pointing at it)."""
         props, account_id, region_name = change.cloudformation_json["Properties"], change.account_id, change.region
-        body = _body(props, account_id, region_name)
+        body = openapi_body(props, account_id, region_name)
         backend = apigateway_backends[account_id][region_name]
         api = backend.get_rest_api(change.original.physical_id)
         clear(api, change.original.attrs.get("made") or {})
@@ -67,16 +67,6 @@ class RestApiWithBody(Resource):
 
     def delete(self, account_id: str, region: str) -> None:
         apigateway_backends[account_id][region].apis.pop(self.physical_id, None)
-
-
-def _body(props: dict[str, Any], account_id: str, region: str) -> dict[str, Any]:
-    """The OpenAPI/Swagger document of ``Body`` or ``BodyS3Location``."""
-    body = props.get("Body")
-    if body is None and props.get("BodyS3Location"):
-        body = read_location(props["BodyS3Location"], account_id, region, "Properties.BodyS3Location")
-    if isinstance(body, str):
-        body = parse_document(body, "Properties.Body")
-    return body or {}
 
 
 class ApiGatewayStage(Resource):

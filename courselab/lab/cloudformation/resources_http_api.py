@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from courselab.lab.cloudformation.locations import parse_document, read_location
+from courselab.lab.cloudformation.locations import openapi_body
 from courselab.lab.cloudformation.model_calls import Update
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 
@@ -82,7 +82,7 @@ class HttpApi(Resource):
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
     ) -> HttpApi:
         props = cloudformation_json.get("Properties") or {}
-        body = _body(props, account_id, region_name)
+        body = openapi_body(props, account_id, region_name)
         info = body.get("info") or {}
         tags = {t["name"]: t.get("x-amazon-apigateway-tag-value", "") for t in body.get("tags") or [] if "name" in t}
         api = _backend(account_id, region_name).create_api(
@@ -104,7 +104,7 @@ class HttpApi(Resource):
     def update(cls, change: Update) -> HttpApi:
         props, account_id, region_name = change.props, change.account_id, change.region
         api = _api(account_id, region_name, change.original.physical_id)
-        body = _body(props, account_id, region_name)
+        body = openapi_body(props, account_id, region_name)
         info = body.get("info") or {}
         for kind, ids in change.original.attrs["made"].items():  # what the previous body or Target made
             for made_id in ids:
@@ -118,17 +118,6 @@ class HttpApi(Resource):
 
     def delete(self, account_id: str, region: str) -> None:
         _backend(account_id, region).delete_api(self.physical_id)
-
-
-def _body(props: dict[str, Any], account_id: str, region: str) -> dict[str, Any]:
-    body = props.get("Body")
-    if body is None and props.get("BodyS3Location"):
-        body = read_location(props["BodyS3Location"], account_id, region, "Properties.BodyS3Location")
-    if isinstance(body, str):
-        body = parse_document(body, "Properties.Body")
-    if body is not None and not isinstance(body, dict):
-        raise ResourceError("Properties.Body must be an OpenAPI document (a JSON object)")
-    return body or {}
 
 
 def _build(api: Any, props: dict[str, Any], body: dict[str, Any]) -> dict[str, list[str]]:
