@@ -248,7 +248,6 @@ class WaitCondition(Resource):
     """``AWS::CloudFormation::WaitCondition``: waits for ``Count`` signals to its ``Handle``."""
 
     attributes = ("Data",)
-
     type_name = "AWS::CloudFormation::WaitCondition"
 
     @classmethod

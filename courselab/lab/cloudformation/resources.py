@@ -136,7 +136,6 @@ class LambdaVersionResource(Resource):
     """``AWS::Lambda::Version``: publishes a version; ``Ref`` is its ARN, ``GetAtt Version`` its number."""
 
     attributes = ("Version", "FunctionArn")
-
     type_name = LambdaVersion.cloudformation_type()
 
     @classmethod
@@ -166,7 +165,6 @@ class LambdaAliasResource(Resource):
     ``FunctionName`` replaces it."""
 
     replaced_when_changed = ("Name", "FunctionName")
-
     name_property = "Name"
     type_name = "AWS::Lambda::Alias"
 
@@ -236,7 +234,6 @@ class BucketWithNotifications(Resource):
     # A bucket holding objects could not be replaced: only a new name replaces it
     # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
     replaced_when_changed = ("BucketName",)
-
     name_property = FakeBucket.cloudformation_name_type()
     type_name = FakeBucket.cloudformation_type()
 

@@ -28,7 +28,6 @@ class RestApiWithBody(Resource):
     """
 
     attributes = ("RootResourceId",)
-
     name_property = RestAPI.cloudformation_name_type()
     type_name = RestAPI.cloudformation_type()
 

@@ -32,7 +32,6 @@ class CloudWatchAlarm(Resource):
     """``AWS::CloudWatch::Alarm`` (a metric alarm), evaluated by :mod:`courselab.lab.cloudwatch`."""
 
     attributes = ("Arn",)
-
     name_property = "AlarmName"
     type_name = "AWS::CloudWatch::Alarm"
 

@@ -100,7 +100,6 @@ class SchedulerSchedule(Resource):
     """``AWS::Scheduler::Schedule``; ``Ref`` is its name, ``GetAtt Arn`` its ARN."""
 
     attributes = ("Arn",)
-
     name_property = "Name"
     type_name = "AWS::Scheduler::Schedule"
 
@@ -152,7 +151,6 @@ class SchedulerScheduleGroup(Resource):
     """``AWS::Scheduler::ScheduleGroup``; ``Ref`` is its name."""
 
     attributes = ("Arn",)
-
     name_property = "Name"
     type_name = "AWS::Scheduler::ScheduleGroup"
 
@@ -199,7 +197,6 @@ class StateMachineResource(Resource):
     attributes = ("Arn", "Name", "StateMachineRevisionId")
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html
     replaced_when_changed = ("StateMachineName", "StateMachineType")
-
     name_property = "StateMachineName"
     type_name = "AWS::StepFunctions::StateMachine"
 

@@ -73,7 +73,6 @@ class HttpApi(Resource):
     """``AWS::ApiGatewayV2::Api``, including ``Body`` and quick create."""
 
     attributes = ("ApiEndpoint", "ApiId")
-
     name_property = "Name"
     type_name = "AWS::ApiGatewayV2::Api"
 
@@ -308,7 +307,6 @@ class HttpApiRoute(_ApiPart):
 
     attributes = ("RouteId",)
     collection, id_attribute = "routes", "route_id"
-
     type_name = "AWS::ApiGatewayV2::Route"
 
     @classmethod
@@ -333,7 +331,6 @@ class HttpApiIntegration(_ApiPart):
 
     attributes = ("IntegrationId",)
     collection = "integrations"
-
     type_name = "AWS::ApiGatewayV2::Integration"
 
     @classmethod
@@ -364,7 +361,6 @@ class HttpApiAuthorizer(_ApiPart):
 
     attributes = ("AuthorizerId",)
     collection = "authorizers"
-
     type_name = "AWS::ApiGatewayV2::Authorizer"
 
     @classmethod
@@ -388,7 +384,6 @@ class HttpApiDeployment(Resource):
     """``AWS::ApiGatewayV2::Deployment``: nothing to store (every lab stage serves the current routes)."""
 
     attributes = ("DeploymentId",)
-
     type_name = "AWS::ApiGatewayV2::Deployment"
 
     @classmethod

@@ -231,7 +231,6 @@ class LambdaUrl(Resource):
     """``AWS::Lambda::Url``: the function's URL configuration; ``Ref`` is the function ARN."""
 
     attributes = ("FunctionArn", "FunctionUrl")
-
     type_name = "AWS::Lambda::Url"
 
     @classmethod
@@ -302,7 +301,6 @@ class EventSourceMappingResource(Resource):
     attributes = ("Id", "EventSourceMappingArn")
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html
     replaced_when_changed = ("EventSourceArn", "StartingPosition", "StartingPositionTimestamp", "Queues", "Topics")
-
     type_name = "AWS::Lambda::EventSourceMapping"
 
     @classmethod

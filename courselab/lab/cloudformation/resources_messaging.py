@@ -53,7 +53,6 @@ class SnsSubscription(Resource):
 
     attributes = ("Arn",)
     replaced_when_changed = ("TopicArn", "Endpoint", "Protocol")  # the page linked in the module docstring
-
     type_name = "AWS::SNS::Subscription"
 
     @classmethod

@@ -36,9 +36,24 @@ def _api(account_id: str, region: str, api_id: str) -> Any:
 
 
 class _Part(Resource):
-    """A part kept in one of a REST API's collections (``api.<collection>[key]``)."""
+    """A part kept in one of a REST API's collections (``api.<collection>[key]``), made by :meth:`make`."""
 
     collection = ""
+
+    @classmethod
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
+        """Make the part in ``api``; its key (``Ref``, and the first of ``attributes``)."""
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> _Part:
+        props = cloudformation_json.get("Properties") or {}
+        api = _api(account_id, region_name, props.get("RestApiId", ""))
+        key = cls.make(_backend(account_id, region_name), api, props, resource_name)
+        attrs = {cls.attributes[0]: key} if cls.attributes else {}
+        return cls(key, account_id, region_name, api_id=api.id, **attrs)
 
     def delete(self, account_id: str, region: str) -> None:
         from moto.apigateway.models import apigateway_backends
@@ -53,17 +68,12 @@ class RestAuthorizer(_Part):
 
     attributes = ("AuthorizerId",)
     collection = "authorizers"
-
     type_name = "AWS::ApiGateway::Authorizer"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestAuthorizer:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("RestApiId", ""))
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
         ttl = props.get("AuthorizerResultTtlInSeconds")
-        authorizer = _backend(account_id, region_name).create_authorizer(
+        authorizer = backend.create_authorizer(
             api.id,
             props.get("Name") or resource_name,
             props.get("Type") or "TOKEN",
@@ -75,7 +85,7 @@ class RestAuthorizer(_Part):
             identiy_validation_expression=props.get("IdentityValidationExpression"),
             authorizer_result_ttl=int(ttl) if ttl is not None else None,
         )
-        return cls(authorizer.id, account_id, region_name, api_id=api.id, AuthorizerId=authorizer.id)
+        return authorizer.id
 
 
 class RestRequestValidator(_Part):
@@ -83,75 +93,59 @@ class RestRequestValidator(_Part):
 
     attributes = ("RequestValidatorId",)
     collection = "request_validators"
-
     type_name = "AWS::ApiGateway::RequestValidator"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestRequestValidator:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("RestApiId", ""))
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
         validator = api.create_request_validator(
             props.get("Name") or resource_name,
             str(props.get("ValidateRequestBody")).lower() == "true",
             str(props.get("ValidateRequestParameters")).lower() == "true",
         )
-        return cls(validator.id, account_id, region_name, api_id=api.id, RequestValidatorId=validator.id)
+        return validator.id
 
 
 class RestModel(_Part):
     """``AWS::ApiGateway::Model``; ``Ref`` is its name."""
 
     collection = "models"
-
     name_property = "Name"
     type_name = "AWS::ApiGateway::Model"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestModel:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("RestApiId", ""))
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
         schema = props.get("Schema") or {}
-        model = _backend(account_id, region_name).create_model(
+        model = backend.create_model(
             api.id,
             props.get("Name") or resource_name.replace("-", ""),
             props.get("ContentType") or "application/json",
             props.get("Description") or "",
             schema if isinstance(schema, str) else json.dumps(schema),
         )
-        return cls(model.name, account_id, region_name, api_id=api.id)
+        return model.name
 
 
 class RestGatewayResponse(_Part):
     """``AWS::ApiGateway::GatewayResponse``: what API Gateway answers for one of its own errors."""
 
     collection = "gateway_responses"
-
     type_name = "AWS::ApiGateway::GatewayResponse"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestGatewayResponse:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("RestApiId", ""))
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
         api.put_gateway_response(
             props["ResponseType"],
             props.get("StatusCode"),
             props.get("ResponseParameters"),
             props.get("ResponseTemplates"),
         )
-        return cls(props["ResponseType"], account_id, region_name, api_id=api.id)
+        return str(props["ResponseType"])
 
 
 class RestApiKey(Resource):
     """``AWS::ApiGateway::ApiKey``; ``Ref`` and ``GetAtt APIKeyId`` are its id."""
 
     attributes = ("APIKeyId",)
-
     name_property = "Name"
     type_name = "AWS::ApiGateway::ApiKey"
 
@@ -182,7 +176,6 @@ class RestUsagePlan(Resource):
     """``AWS::ApiGateway::UsagePlan``: stages, throttle and quota; ``Ref`` is its id."""
 
     attributes = ("Id",)
-
     type_name = "AWS::ApiGateway::UsagePlan"
 
     @classmethod
