@@ -40,7 +40,7 @@ import uuid
 from typing import Any
 
 from courselab.lab.cloudformation import response_url
-from courselab.lab.cloudformation.model_calls import Update
+from courselab.lab.cloudformation.model_calls import Creation, Update
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 log = logging.getLogger(__name__)
@@ -83,13 +83,17 @@ class CustomResource(Resource):
         )
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> CustomResource:
-        props = cloudformation_json.get("Properties") or {}
-        where = {"logical_id": kw["LogicalId"], "stack_id": kw["StackId"], "resource_type": kw["ResourceType"]}
-        reply = ask(props, where, "Create", account_id, region_name)
-        return cls(reply["PhysicalResourceId"], account_id, region_name, data=reply.get("Data"), props=props, **where)
+    def create(cls, entry: Creation) -> CustomResource:
+        props = entry.props
+        where = {
+            "logical_id": entry.kw["LogicalId"],
+            "stack_id": entry.kw["StackId"],
+            "resource_type": entry.kw["ResourceType"],
+        }
+        reply = ask(props, where, "Create", entry.account_id, entry.region)
+        return cls(
+            reply["PhysicalResourceId"], entry.account_id, entry.region, data=reply.get("Data"), props=props, **where
+        )
 
     @classmethod
     def update(cls, change: Update) -> CustomResource:
@@ -227,14 +231,12 @@ class WaitConditionHandle(Resource):
     type_name = "AWS::CloudFormation::WaitConditionHandle"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> WaitConditionHandle:
+    def create(cls, entry: Creation) -> WaitConditionHandle:
         try:
             pending, url = response_url.open_url()
         except RuntimeError as error:
             raise ResourceError(str(error)) from None
-        return cls(url, account_id, region_name, token=pending.token)
+        return cls(url, entry.account_id, entry.region, token=pending.token)
 
     @classmethod
     def update(cls, change: Update) -> Resource:
@@ -251,12 +253,10 @@ class WaitCondition(Resource):
     type_name = "AWS::CloudFormation::WaitCondition"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> WaitCondition:
-        if cloudformation_json.get("CreationPolicy"):
+    def create(cls, entry: Creation) -> WaitCondition:
+        if entry.cloudformation_json.get("CreationPolicy"):
             raise ResourceError("The course lab cannot wait for CreationPolicy signals (no instance signals it)")
-        props = cloudformation_json.get("Properties") or {}
+        props = entry.props
         pending = response_url.find(response_url.token_of(str(props.get("Handle") or "")) or "")
         if pending is None:
             raise ResourceError(f"Properties.Handle: {props.get('Handle')!r} is not a WaitConditionHandle of the lab")
@@ -282,7 +282,9 @@ class WaitCondition(Resource):
                 f"(it did not respond within {timeout:g} seconds; lab only: at most {response_url.TIMEOUT_VARIABLE})"
             )
         data = {str(s.get("UniqueId")): s.get("Data") for s in pending.answers if s.get("Status") == "SUCCESS"}
-        return cls(f"{kw['StackId']}/{kw['LogicalId']}", account_id, region_name, Data=json.dumps(data))
+        return cls(
+            f"{entry.kw['StackId']}/{entry.kw['LogicalId']}", entry.account_id, entry.region, Data=json.dumps(data)
+        )
 
 
 def _successes(signals: list[dict[str, Any]]) -> int:
@@ -299,10 +301,10 @@ class UnsupportedResource(Resource):
         return True  # so moto's check of the Outputs lets the resource itself fail, with its reason
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> UnsupportedResource:
-        raise ResourceError(unsupported_reason(kw.get("ResourceType") or cloudformation_json.get("Type") or "?"))
+    def create(cls, entry: Creation) -> UnsupportedResource:
+        raise ResourceError(
+            unsupported_reason(entry.kw.get("ResourceType") or entry.cloudformation_json.get("Type") or "?")
+        )
 
 
 def unsupported_reason(resource_type: str) -> str:

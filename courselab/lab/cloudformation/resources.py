@@ -28,7 +28,7 @@ from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, V
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
-from courselab.lab.cloudformation.model_calls import Update
+from courselab.lab.cloudformation.model_calls import Creation, Update
 
 
 class ResourceError(Exception):
@@ -87,7 +87,13 @@ class Resource:
     def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
     ) -> Resource:
-        raise NotImplementedError
+        """moto's interface, stated once: the types override :meth:`create`."""
+        return cls.create(Creation(resource_name, cloudformation_json, account_id, region_name, kw))
+
+    @classmethod
+    def create(cls, entry: Creation) -> Resource:
+        """Make the resource the template entry describes."""
+        raise NotImplementedError(f"{cls.__name__} declares no create")
 
     def delete(self, account_id: str, region: str) -> None:
         """Delete what this resource made; subclasses do it."""
@@ -110,9 +116,7 @@ class Resource:
         if cls.replaced_when_changed and not change.original.needs_replacement(change.props):
             return cls.update_in_place(change.original, change.props, change.account_id, change.region)
         change.original.delete(change.account_id, change.region)
-        return cls.create_from_cloudformation_json(
-            change.new_name, change.cloudformation_json, change.account_id, change.region
-        )
+        return cls.create(change.as_creation())
 
     def needs_replacement(self, props: dict[str, Any]) -> bool:
         """Whether the new properties change one that CloudFormation can only change by replacing."""
@@ -139,17 +143,15 @@ class LambdaVersionResource(Resource):
     type_name = LambdaVersion.cloudformation_type()
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaVersionResource:
-        props = cloudformation_json["Properties"]
-        published = lambda_backend(account_id, region_name).publish_version(
+    def create(cls, entry: Creation) -> LambdaVersionResource:
+        props = entry.cloudformation_json["Properties"]
+        published = lambda_backend(entry.account_id, entry.region).publish_version(
             props["FunctionName"], props.get("Description", "")
         )
         if published is None:
             raise ValidationError(message=f"AWS::Lambda::Version: no function {props['FunctionName']!r} to publish")
         arn = published.function_arn  # ends in :<version>
-        return cls(arn, account_id, region_name, Version=str(published.version), FunctionArn=arn)
+        return cls(arn, entry.account_id, entry.region, Version=str(published.version), FunctionArn=arn)
 
     def delete(self, account_id: str, region: str) -> None:
         name, version = self.physical_id.split(":")[6:8]
@@ -169,16 +171,14 @@ class LambdaAliasResource(Resource):
     type_name = "AWS::Lambda::Alias"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaAliasResource:
-        props = cloudformation_json["Properties"]
-        backend = lambda_backend(account_id, region_name)
+    def create(cls, entry: Creation) -> LambdaAliasResource:
+        props = entry.cloudformation_json["Properties"]
+        backend = lambda_backend(entry.account_id, entry.region)
         function_name = backend.get_function(props["FunctionName"]).function_name
         alias = backend.create_alias(
             props["Name"], function_name, str(props["FunctionVersion"]), props.get("Description", ""), _routing(props)
         )
-        return cls(alias.arn, account_id, region_name, function_name=function_name, name=props["Name"])
+        return cls(alias.arn, entry.account_id, entry.region, function_name=function_name, name=props["Name"])
 
     @classmethod
     def update(cls, change: Update) -> Resource:
@@ -238,15 +238,15 @@ class BucketWithNotifications(Resource):
     type_name = FakeBucket.cloudformation_type()
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> BucketWithNotifications:
-        bucket = FakeBucket.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
-        config = cloudformation_json.get("Properties", {}).get("NotificationConfiguration")
+    def create(cls, entry: Creation) -> BucketWithNotifications:
+        bucket = FakeBucket.create_from_cloudformation_json(
+            entry.name, entry.cloudformation_json, entry.account_id, entry.region
+        )
+        config = entry.cloudformation_json.get("Properties", {}).get("NotificationConfiguration")
         if config:
             bucket.set_notification_configuration(_notification_config(config))
         attrs = {name: bucket.get_cfn_attribute(name) for name in cls.attributes}
-        return cls(bucket.name, account_id, region_name, **attrs)
+        return cls(bucket.name, entry.account_id, entry.region, **attrs)
 
     @classmethod
     def update_in_place(

@@ -11,12 +11,10 @@ the new ``Body`` (stock moto would make a new API, stranding the stack's stages 
 
 from __future__ import annotations
 
-from typing import Any
-
 from moto.apigateway.models import RestAPI, apigateway_backends
 
 from courselab.lab.cloudformation.locations import openapi_body
-from courselab.lab.cloudformation.model_calls import Update
+from courselab.lab.cloudformation.model_calls import Creation, Update
 from courselab.lab.cloudformation.resources import Resource
 from courselab.lab.cloudformation.rest_api_body import clear, import_body
 
@@ -32,13 +30,11 @@ class RestApiWithBody(Resource):
     type_name = RestAPI.cloudformation_type()
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestApiWithBody:
-        props = cloudformation_json["Properties"]
-        body = openapi_body(props, account_id, region_name)
-        backend = apigateway_backends[account_id][region_name]
-        name = props.get("Name") or (body.get("info") or {}).get("title") or resource_name
+    def create(cls, entry: Creation) -> RestApiWithBody:
+        props = entry.cloudformation_json["Properties"]
+        body = openapi_body(props, entry.account_id, entry.region)
+        backend = apigateway_backends[entry.account_id][entry.region]
+        name = props.get("Name") or (body.get("info") or {}).get("title") or entry.name
         api = backend.create_rest_api(
             name=name,
             description=props.get("Description") or (body.get("info") or {}).get("description", ""),
@@ -48,7 +44,7 @@ class RestApiWithBody(Resource):
             api.binaryMediaTypes = props.get("BinaryMediaTypes") or body["x-amazon-apigateway-binary-media-types"]
         made = import_body(backend, api, body)
         root = api.get_resource_for_path("/").id
-        return cls(api.id, account_id, region_name, RootResourceId=root, made=made)
+        return cls(api.id, entry.account_id, entry.region, RootResourceId=root, made=made)
 
     @classmethod
     def update(cls, change: Update) -> RestApiWithBody:
@@ -75,11 +71,9 @@ class ApiGatewayStage(Resource):
     type_name = "AWS::ApiGateway::Stage"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> ApiGatewayStage:
-        props = cloudformation_json["Properties"]
-        backend = apigateway_backends[account_id][region_name]
+    def create(cls, entry: Creation) -> ApiGatewayStage:
+        props = entry.cloudformation_json["Properties"]
+        backend = apigateway_backends[entry.account_id][entry.region]
         # moto's AWS::ApiGateway::Deployment has no physical id, so its Ref resolves to the object
         deployment = props["DeploymentId"]
         stage = backend.create_stage(
@@ -90,7 +84,7 @@ class ApiGatewayStage(Resource):
             description=props.get("Description", ""),
             tracing_enabled=props.get("TracingEnabled"),
         )
-        return cls(stage.name, account_id, region_name, api_id=props["RestApiId"])
+        return cls(stage.name, entry.account_id, entry.region, api_id=props["RestApiId"])
 
     def delete(self, account_id: str, region: str) -> None:
         api = apigateway_backends[account_id][region].apis.get(self.attrs["api_id"])

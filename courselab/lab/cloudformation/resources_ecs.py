@@ -100,9 +100,9 @@ def _register(props: dict[str, Any], backend: Any) -> Any:
 
 
 @wrap_create
-def create_task_definition(made: Creation, moto: Moto) -> Any:
+def create_task_definition(entry: Creation, moto: Moto) -> Any:
     """``AWS::ECS::TaskDefinition``: ``RegisterTaskDefinition`` with every property."""
-    return _register(made.props, _ecs(made.account_id, made.region))
+    return _register(entry.props, _ecs(entry.account_id, entry.region))
 
 
 @wrap_update
@@ -138,21 +138,21 @@ def _keep(service: Any, settings: dict[str, Any]) -> None:
 
 
 @wrap_create
-def create_service(made: Creation, moto: Moto) -> Any:
+def create_service(entry: Creation, moto: Moto) -> Any:
     """``AWS::ECS::Service``: ``CreateService`` with every property."""
-    return _create_service(made)
+    return _create_service(entry)
 
 
-def _create_service(made: Creation) -> Any:
+def _create_service(entry: Creation) -> Any:
     from courselab.lab.ecs import runs
 
-    props = made.props
-    backend = _ecs(made.account_id, made.region)
+    props = entry.props
+    backend = _ecs(entry.account_id, entry.region)
     settings = _service_settings(props)
     with runs.lock:
         service = backend.create_service(
             _name_of(props.get("Cluster") or "default"),
-            props.get("ServiceName") or made.name,
+            props.get("ServiceName") or entry.name,
             int(props.get("DesiredCount", 1)),
             task_definition_str=_name_of(props["TaskDefinition"]) if props.get("TaskDefinition") else None,
             load_balancers=settings.get("load_balancers"),

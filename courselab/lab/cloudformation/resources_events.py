@@ -71,9 +71,9 @@ def rule_properties(props: dict[str, Any]) -> dict[str, Any]:
 
 
 @wrap_create
-def create_rule(made: Creation, moto: Moto) -> Any:
+def create_rule(entry: Creation, moto: Moto) -> Any:
     """``Rule.create_from_cloudformation_json`` with :func:`rule_properties`."""
-    return moto(made.with_props(rule_properties(made.props)))
+    return moto(entry.with_props(rule_properties(entry.props)))
 
 
 @wrap_update
@@ -104,10 +104,8 @@ class SchedulerSchedule(Resource):
     type_name = "AWS::Scheduler::Schedule"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> SchedulerSchedule:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> SchedulerSchedule:
+        props = entry.props
         for required in ("ScheduleExpression", "FlexibleTimeWindow", "Target"):
             if not props.get(required):
                 raise ResourceError(f"Properties.{required} is required")
@@ -117,8 +115,8 @@ class SchedulerSchedule(Resource):
         window = dict(props["FlexibleTimeWindow"])
         if "MaximumWindowInMinutes" in window:
             window["MaximumWindowInMinutes"] = int(window["MaximumWindowInMinutes"])
-        name = (props.get("Name") or resource_name)[:64]
-        schedule = _scheduler(account_id, region_name).create_schedule(
+        name = (props.get("Name") or entry.name)[:64]
+        schedule = _scheduler(entry.account_id, entry.region).create_schedule(
             description=props.get("Description"),
             end_date=props.get("EndDate"),
             flexible_time_window=window,
@@ -132,13 +130,13 @@ class SchedulerSchedule(Resource):
             target=target,
             action_after_completion=props.get("ActionAfterCompletion"),
         )
-        return cls(schedule.name, account_id, region_name, Arn=schedule.arn, group=schedule.group_name)
+        return cls(schedule.name, entry.account_id, entry.region, Arn=schedule.arn, group=schedule.group_name)
 
     @classmethod
     def update(cls, change: Update) -> Resource:
         change.original.delete(change.account_id, change.region)
         name = change.new_name if change.props.get("Name") else change.original.physical_id  # the name it has
-        return cls.create_from_cloudformation_json(name, change.cloudformation_json, change.account_id, change.region)
+        return cls.create(change.as_creation(name))
 
     def delete(self, account_id: str, region: str) -> None:
         try:
@@ -155,14 +153,12 @@ class SchedulerScheduleGroup(Resource):
     type_name = "AWS::Scheduler::ScheduleGroup"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> SchedulerScheduleGroup:
-        props = cloudformation_json.get("Properties") or {}
-        group = _scheduler(account_id, region_name).create_schedule_group(
-            (props.get("Name") or resource_name)[:64], props.get("Tags") or []
+    def create(cls, entry: Creation) -> SchedulerScheduleGroup:
+        props = entry.props
+        group = _scheduler(entry.account_id, entry.region).create_schedule_group(
+            (props.get("Name") or entry.name)[:64], props.get("Tags") or []
         )
-        return cls(group.name, account_id, region_name, Arn=group.arn)
+        return cls(group.name, entry.account_id, entry.region, Arn=group.arn)
 
     def delete(self, account_id: str, region: str) -> None:
         _scheduler(account_id, region).schedule_groups.pop(self.physical_id, None)
@@ -201,16 +197,14 @@ class StateMachineResource(Resource):
     type_name = "AWS::StepFunctions::StateMachine"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> StateMachineResource:
+    def create(cls, entry: Creation) -> StateMachineResource:
         from moto.stepfunctions.models import stepfunctions_backends
 
-        props = cloudformation_json.get("Properties") or {}
+        props = entry.props
         tags = [{"key": t["Key"], "value": t["Value"]} for t in props.get("Tags") or []]
-        machine = stepfunctions_backends[account_id][region_name].create_state_machine(
-            (props.get("StateMachineName") or resource_name)[:80],
-            definition(props, account_id, region_name),
+        machine = stepfunctions_backends[entry.account_id][entry.region].create_state_machine(
+            (props.get("StateMachineName") or entry.name)[:80],
+            definition(props, entry.account_id, entry.region),
             props.get("RoleArn") or "",
             tags=tags,
             loggingConfiguration=camel(props.get("LoggingConfiguration")),
@@ -218,7 +212,12 @@ class StateMachineResource(Resource):
             sm_type=props.get("StateMachineType") or "STANDARD",
         )
         return cls(
-            machine.arn, account_id, region_name, Arn=machine.arn, Name=machine.name, StateMachineRevisionId=machine.arn
+            machine.arn,
+            entry.account_id,
+            entry.region,
+            Arn=machine.arn,
+            Name=machine.name,
+            StateMachineRevisionId=machine.arn,
         )
 
     @classmethod

@@ -30,7 +30,7 @@ import re
 from typing import Any
 
 from courselab.lab.cloudformation.locations import openapi_body
-from courselab.lab.cloudformation.model_calls import Update
+from courselab.lab.cloudformation.model_calls import Creation, Update
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 _VERBS = {"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"}
@@ -77,27 +77,27 @@ class HttpApi(Resource):
     type_name = "AWS::ApiGatewayV2::Api"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> HttpApi:
-        props = cloudformation_json.get("Properties") or {}
-        body = openapi_body(props, account_id, region_name)
+    def create(cls, entry: Creation) -> HttpApi:
+        props = entry.props
+        body = openapi_body(props, entry.account_id, entry.region)
         info = body.get("info") or {}
         tags = {t["name"]: t.get("x-amazon-apigateway-tag-value", "") for t in body.get("tags") or [] if "name" in t}
-        api = _backend(account_id, region_name).create_api(
+        api = _backend(entry.account_id, entry.region).create_api(
             api_key_selection_expression=props.get("ApiKeySelectionExpression"),
             cors_configuration=camel(props.get("CorsConfiguration")),
             description=props.get("Description") or info.get("description"),
             disable_schema_validation=props.get("DisableSchemaValidation"),
             disable_execute_api_endpoint=props.get("DisableExecuteApiEndpoint"),
-            name=props.get("Name") or info.get("title") or resource_name,
+            name=props.get("Name") or info.get("title") or entry.name,
             protocol_type=props.get("ProtocolType") or "HTTP",
             route_selection_expression=props.get("RouteSelectionExpression"),
             tags={**tags, **(props.get("Tags") or {})},
             version=props.get("Version") or (str(info["version"]) if "version" in info else None),
         )
         made = _build(api, props, body)
-        return cls(api.api_id, account_id, region_name, ApiEndpoint=api.api_endpoint, ApiId=api.api_id, made=made)
+        return cls(
+            api.api_id, entry.account_id, entry.region, ApiEndpoint=api.api_endpoint, ApiId=api.api_id, made=made
+        )
 
     @classmethod
     def update(cls, change: Update) -> HttpApi:
@@ -248,15 +248,13 @@ class HttpApiStage(Resource):
     type_name = "AWS::ApiGatewayV2::Stage"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> HttpApiStage:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("ApiId", ""))
+    def create(cls, entry: Creation) -> HttpApiStage:
+        props = entry.props
+        api = _api(entry.account_id, entry.region, props.get("ApiId", ""))
         config = {k: v for k, v in camel(props).items() if k != "apiId" and v is not None}
-        config["stageName"] = props.get("StageName") or resource_name
+        config["stageName"] = props.get("StageName") or entry.name
         stage = api.create_stage(config)
-        return cls(stage.name, account_id, region_name, api_id=api.api_id)
+        return cls(stage.name, entry.account_id, entry.region, api_id=api.api_id)
 
     def delete(self, account_id: str, region: str) -> None:
         api = _backend(account_id, region).apis.get(self.attrs["api_id"])
@@ -275,13 +273,11 @@ class _ApiPart(Resource):
         raise NotImplementedError
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> _ApiPart:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("ApiId", ""))
+    def create(cls, entry: Creation) -> _ApiPart:
+        props = entry.props
+        api = _api(entry.account_id, entry.region, props.get("ApiId", ""))
         made_id = getattr(cls.make(api, props), cls.id_attribute)
-        return cls(made_id, account_id, region_name, api_id=api.api_id, **{cls.attributes[0]: made_id})
+        return cls(made_id, entry.account_id, entry.region, api_id=api.api_id, **{cls.attributes[0]: made_id})
 
     @classmethod
     def update(cls, change: Update) -> _ApiPart:
@@ -387,11 +383,9 @@ class HttpApiDeployment(Resource):
     type_name = "AWS::ApiGatewayV2::Deployment"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> HttpApiDeployment:
+    def create(cls, entry: Creation) -> HttpApiDeployment:
         import uuid
 
-        _api(account_id, region_name, (cloudformation_json.get("Properties") or {}).get("ApiId", ""))
+        _api(entry.account_id, entry.region, (entry.props).get("ApiId", ""))
         deployment_id = uuid.uuid4().hex[:6]
-        return cls(deployment_id, account_id, region_name, DeploymentId=deployment_id)
+        return cls(deployment_id, entry.account_id, entry.region, DeploymentId=deployment_id)

@@ -115,14 +115,14 @@ def _text(value: Any) -> str:
 
 
 @wrap_create
-def create_function(made: Creation, moto: Moto) -> Any:
+def create_function(entry: Creation, moto: Moto) -> Any:
     """``LambdaFunction.create_from_cloudformation_json`` with every property."""
-    return _create_function(made)
+    return _create_function(entry)
 
 
-def _create_function(made: Creation) -> Any:
-    spec = function_spec(made.name, made.cloudformation_json["Properties"])
-    return _backend(made.account_id, made.region).create_function(spec)
+def _create_function(entry: Creation) -> Any:
+    spec = function_spec(entry.name, entry.cloudformation_json["Properties"])
+    return _backend(entry.account_id, entry.region).create_function(spec)
 
 
 @wrap_update
@@ -164,19 +164,17 @@ class LambdaPermission(Resource):
     type_name = "AWS::Lambda::Permission"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaPermission:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> LambdaPermission:
+        props = entry.props
         name, qualifier = _name_and_qualifier(props.get("FunctionName", ""))
-        sid = resource_name[-100:]
+        sid = entry.name[-100:]
         keys = ("Action", "Principal", "SourceArn", "SourceAccount", "EventSourceToken", "PrincipalOrgID")
         request = {"StatementId": sid, **{k: props[k] for k in keys if props.get(k)}}
-        statement = _backend(account_id, region_name).add_permission(name, qualifier, json.dumps(request))
+        statement = _backend(entry.account_id, entry.region).add_permission(name, qualifier, json.dumps(request))
         if props.get("FunctionUrlAuthType"):
             condition = statement.setdefault("Condition", {}).setdefault("StringEquals", {})
             condition["lambda:FunctionUrlAuthType"] = props["FunctionUrlAuthType"]
-        return cls(sid, account_id, region_name, function=name, qualifier=qualifier)
+        return cls(sid, entry.account_id, entry.region, function=name, qualifier=qualifier)
 
     def delete(self, account_id: str, region: str) -> None:
         try:
@@ -192,14 +190,12 @@ class LambdaEventInvokeConfig(Resource):
     type_name = "AWS::Lambda::EventInvokeConfig"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaEventInvokeConfig:
+    def create(cls, entry: Creation) -> LambdaEventInvokeConfig:
         from moto.awslambda.models import EventInvokeConfig
 
-        props = cloudformation_json.get("Properties") or {}
+        props = entry.props
         qualifier = str(props.get("Qualifier") or "$LATEST")
-        fn = _backend(account_id, region_name).get_function(
+        fn = _backend(entry.account_id, entry.region).get_function(
             props["FunctionName"], None if qualifier == "$LATEST" else qualifier
         )
         config: dict[str, Any] = {
@@ -210,8 +206,8 @@ class LambdaEventInvokeConfig(Resource):
         fn.event_invoke_config = [EventInvokeConfig(fn.function_arn, fn.last_modified, config)]
         return cls(
             f"{fn.function_name}:{qualifier}",
-            account_id,
-            region_name,
+            entry.account_id,
+            entry.region,
             function=props["FunctionName"],
             qualifier=qualifier,
         )
@@ -234,15 +230,13 @@ class LambdaUrl(Resource):
     type_name = "AWS::Lambda::Url"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaUrl:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> LambdaUrl:
+        props = entry.props
         name, _ = _name_and_qualifier(props.get("TargetFunctionArn", ""))
         config = {k: props[k] for k in ("AuthType", "Cors", "InvokeMode") if props.get(k) is not None}
-        url = _backend(account_id, region_name).create_function_url_config(name, config)
+        url = _backend(entry.account_id, entry.region).create_function_url_config(name, config)
         arn = url.function.function_arn
-        return cls(arn, account_id, region_name, FunctionArn=arn, FunctionUrl=url.url, function=name)
+        return cls(arn, entry.account_id, entry.region, FunctionArn=arn, FunctionUrl=url.url, function=name)
 
     def delete(self, account_id: str, region: str) -> None:
         try:
@@ -304,12 +298,10 @@ class EventSourceMappingResource(Resource):
     type_name = "AWS::Lambda::EventSourceMapping"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> EventSourceMappingResource:
-        spec = mapping_spec(cloudformation_json.get("Properties") or {})
-        esm = _backend(account_id, region_name).create_event_source_mapping(spec)
-        return cls(esm.uuid, account_id, region_name, Id=esm.uuid, EventSourceMappingArn=esm.arn)
+    def create(cls, entry: Creation) -> EventSourceMappingResource:
+        spec = mapping_spec(entry.props)
+        esm = _backend(entry.account_id, entry.region).create_event_source_mapping(spec)
+        return cls(esm.uuid, entry.account_id, entry.region, Id=esm.uuid, EventSourceMappingArn=esm.arn)
 
     @classmethod
     def update_in_place(
@@ -330,14 +322,14 @@ class EventSourceMappingResource(Resource):
 
 
 @wrap_create
-def create_layer_version(made: Creation, moto: Moto) -> Any:
+def create_layer_version(entry: Creation, moto: Moto) -> Any:
     """``LayerVersion.create_from_cloudformation_json`` naming the layer ``LayerName`` (moto reads no
     name property) and keeping ``CompatibleArchitectures``."""
-    props = made.cloudformation_json["Properties"]
+    props = entry.cloudformation_json["Properties"]
     keys = ("Description", "CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo")
-    spec = {"LayerName": props.get("LayerName") or made.name, "Content": props["Content"]}
+    spec = {"LayerName": props.get("LayerName") or entry.name, "Content": props["Content"]}
     spec.update({k: props[k] for k in keys if props.get(k) is not None})
-    return _backend(made.account_id, made.region).publish_layer_version(spec)
+    return _backend(entry.account_id, entry.region).publish_layer_version(spec)
 
 
 def layer_version_arn(self: Any) -> str:

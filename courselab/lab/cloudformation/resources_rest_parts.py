@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from courselab.lab.cloudformation.model_calls import Creation
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 from courselab.lab.cloudformation.resources_http_api import camel
 
@@ -46,14 +47,12 @@ class _Part(Resource):
         raise NotImplementedError
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> _Part:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("RestApiId", ""))
-        key = cls.make(_backend(account_id, region_name), api, props, resource_name)
+    def create(cls, entry: Creation) -> _Part:
+        props = entry.props
+        api = _api(entry.account_id, entry.region, props.get("RestApiId", ""))
+        key = cls.make(_backend(entry.account_id, entry.region), api, props, entry.name)
         attrs = {cls.attributes[0]: key} if cls.attributes else {}
-        return cls(key, account_id, region_name, api_id=api.id, **attrs)
+        return cls(key, entry.account_id, entry.region, api_id=api.id, **attrs)
 
     def delete(self, account_id: str, region: str) -> None:
         from moto.apigateway.models import apigateway_backends
@@ -150,12 +149,10 @@ class RestApiKey(Resource):
     type_name = "AWS::ApiGateway::ApiKey"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestApiKey:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> RestApiKey:
+        props = entry.props
         payload = {
-            "name": props.get("Name") or resource_name,
+            "name": props.get("Name") or entry.name,
             "description": props.get("Description"),
             "enabled": str(props.get("Enabled", False)).lower() == "true",
             "value": props.get("Value"),
@@ -165,8 +162,10 @@ class RestApiKey(Resource):
             "customerId": props.get("CustomerId"),
             "tags": props.get("Tags"),
         }
-        key = _backend(account_id, region_name).create_api_key({k: v for k, v in payload.items() if v is not None})
-        return cls(key.id, account_id, region_name, APIKeyId=key.id)
+        key = _backend(entry.account_id, entry.region).create_api_key(
+            {k: v for k, v in payload.items() if v is not None}
+        )
+        return cls(key.id, entry.account_id, entry.region, APIKeyId=key.id)
 
     def delete(self, account_id: str, region: str) -> None:
         _backend(account_id, region).keys.pop(self.physical_id, None)
@@ -179,14 +178,12 @@ class RestUsagePlan(Resource):
     type_name = "AWS::ApiGateway::UsagePlan"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestUsagePlan:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> RestUsagePlan:
+        props = entry.props
         payload = {k: v for k, v in camel(props).items() if k not in ("usagePlanName", "tags") and v is not None}
-        payload["name"] = props.get("UsagePlanName") or resource_name
-        plan = _backend(account_id, region_name).create_usage_plan(payload)
-        return cls(plan.id, account_id, region_name, Id=plan.id)
+        payload["name"] = props.get("UsagePlanName") or entry.name
+        plan = _backend(entry.account_id, entry.region).create_usage_plan(payload)
+        return cls(plan.id, entry.account_id, entry.region, Id=plan.id)
 
     def delete(self, account_id: str, region: str) -> None:
         backend = _backend(account_id, region)
@@ -200,17 +197,15 @@ class RestUsagePlanKey(Resource):
     type_name = "AWS::ApiGateway::UsagePlanKey"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestUsagePlanKey:
-        props = cloudformation_json.get("Properties") or {}
-        backend = _backend(account_id, region_name)
+    def create(cls, entry: Creation) -> RestUsagePlanKey:
+        props = entry.props
+        backend = _backend(entry.account_id, entry.region)
         if props.get("UsagePlanId") not in backend.usage_plans:
             raise ResourceError(f"Properties.UsagePlanId: no usage plan {props.get('UsagePlanId')!r} in the lab")
         backend.create_usage_plan_key(
             props["UsagePlanId"], {"keyId": props.get("KeyId"), "keyType": props.get("KeyType")}
         )
-        return cls(props["KeyId"], account_id, region_name, plan=props["UsagePlanId"])
+        return cls(props["KeyId"], entry.account_id, entry.region, plan=props["UsagePlanId"])
 
     def delete(self, account_id: str, region: str) -> None:
         _backend(account_id, region).usage_plan_keys.get(self.attrs["plan"], {}).pop(self.physical_id, None)
