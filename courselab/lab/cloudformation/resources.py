@@ -4,7 +4,10 @@ Each type here has the class-level interface moto's parser calls on a model
 (``cloudformation_type``, ``cloudformation_name_type``, ``has_cfn_attr``,
 ``create_from_cloudformation_json``, ``update_from_cloudformation_json``,
 ``delete_from_cloudformation_json``) and the instance interface of a created resource
-(``physical_resource_id``, ``get_cfn_attribute``, ``is_created``, ``delete``). They do not
+(``physical_resource_id``, ``get_cfn_attribute``, ``is_created``, ``delete``). :class:`Resource`
+states that interface once: a type declares ``type_name``, ``name_property`` and ``attributes`` and
+overrides ``create(entry)`` (and ``update(change)`` where it updates otherwise), which take what
+moto hands over as one :class:`~.model_calls.Creation` or :class:`~.model_calls.Update`. They do not
 subclass moto's ``CloudFormationModel``: moto finds its models through
 ``CloudFormationModel.__subclasses__()``, a list no subclass can be taken off again, and
 never checks ``isinstance``. :mod:`courselab.lab.cloudformation.patches` adds them to moto's model

@@ -46,14 +46,14 @@ def list_policies(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
 
 @patches.wrap("moto.iam.models:Role.create_from_cloudformation_json")
 @wrap_create
-def role_from_cloudformation(made: Creation, moto: Moto) -> Any:
+def role_from_cloudformation(entry: Creation, moto: Moto) -> Any:
     """``AWS::IAM::Role`` with ``ManagedPolicyArns`` attaches them (moto drops the property)."""
     from moto.iam.models import iam_backends
     from moto.utilities.utils import get_partition
 
-    role = moto(made)
-    backend = iam_backends[made.account_id][get_partition(made.region)]
-    for arn in made.cloudformation_json.get("Properties", {}).get("ManagedPolicyArns") or []:
+    role = moto(entry)
+    backend = iam_backends[entry.account_id][get_partition(entry.region)]
+    for arn in entry.cloudformation_json.get("Properties", {}).get("ManagedPolicyArns") or []:
         backend.attach_role_policy(arn, role.name)
     return role
 
