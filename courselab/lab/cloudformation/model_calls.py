@@ -13,6 +13,7 @@ This module imports no moto.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -63,6 +64,7 @@ Moto = Callable[[Any], Any]
 def wrap_create(fn: Callable[[Creation, Moto], Any]) -> Callable[..., Any]:
     """``fn(creation, moto)`` as a wrap of a moto model's ``create_from_cloudformation_json``."""
 
+    @functools.wraps(fn)
     def create(
         original: Any,
         cls: Any,
@@ -77,14 +79,13 @@ def wrap_create(fn: Callable[[Creation, Moto], Any]) -> Callable[..., Any]:
 
         return fn(Creation(resource_name, cloudformation_json, account_id, region_name, kw), moto)
 
-    create.__name__ = create.__qualname__ = fn.__name__
-    create.__doc__ = fn.__doc__
     return create
 
 
 def wrap_update(fn: Callable[[Update, Moto], Any]) -> Callable[..., Any]:
     """``fn(update, moto)`` as a wrap of a moto model's ``update_from_cloudformation_json``."""
 
+    @functools.wraps(fn)
     def update(
         original: Any,
         cls: Any,
@@ -99,6 +100,4 @@ def wrap_update(fn: Callable[[Update, Moto], Any]) -> Callable[..., Any]:
 
         return fn(Update(original_resource, new_resource_name, cloudformation_json, account_id, region_name), moto)
 
-    update.__name__ = update.__qualname__ = fn.__name__
-    update.__doc__ = fn.__doc__
     return update
