@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import courselab
 from tests.lab.apigateway.helpers import call, lambda_uri
 from tests.lab.apigateway.test_authorizers import AUTHORIZER, _http, _rest
@@ -122,3 +124,27 @@ def test_an_http_api_policy_authorizer_with_payload_1(lab: courselab.Lab, deploy
     assert (seen["version"], seen["type"], seen["token"]) == ("1.0", "REQUEST", "allow")
     assert call("GET", f"{url}/items", headers={"Authorization": "deny"}).status == 403
     assert call("POST", f"{url}/items", {}, headers={"Authorization": "get-only"}).status == 403
+
+
+def test_identity_sources_read_headers_queries_stage_variables_and_context_as_each_kind_names_them() -> None:
+    from courselab.lab.apigateway.authorizers import _identity
+    from courselab.lab.apigateway.exchange import Exchange
+    from courselab.lab.apigateway.integration import Reply
+    from courselab.lab.apigateway.payloads import IncomingRequest
+
+    req = IncomingRequest("GET", "/a%20b", "t=1&t=2", [("Authorization", "tok")], b"", "10.0.0.1", request_id="r1")
+    rest = Exchange("rest", req, "api", "1", "us-east-1", "live", "d", resource_path="/a b", resource_id="res")
+    http = Exchange("http", req, "api", "1", "us-east-1", "live", "d", route_key="GET /a b")
+    stage = {"v": "x"}
+    assert _identity("rest", rest, "method.request.header.Authorization", stage) == "tok"
+    assert _identity("http", http, " $request.header.authorization ", stage) == "tok"
+    assert _identity("rest", rest, "method.request.querystring.t", stage) == "2"  # the last value
+    assert _identity("http", http, "$request.querystring.t", stage) == "1,2"  # all of them
+    assert _identity("rest", rest, "method.request.querystring.none", stage) is None
+    assert _identity("rest", rest, "stageVariables.v", stage) == _identity("http", http, "$stageVariables.v", stage)
+    assert _identity("rest", rest, "context.resourceId", stage) == "res"
+    assert _identity("rest", rest, "context.path", stage) == _identity("http", http, "$context.path", stage) == "/a b"
+    assert _identity("http", http, "$context.routeKey", stage) == "GET /a b"
+    for kind, exchange, source in (("rest", rest, "context.routeKey"), ("http", http, "$context.resourceId")):
+        with pytest.raises(Reply):
+            _identity(kind, exchange, source, stage)
