@@ -326,3 +326,14 @@ def test_an_s3_integration_reads_and_writes_objects_by_path_with_mapped_headers(
     assert read.headers.get_all("Content-Type") == ["text/plain"]
     assert call("PUT", f"{url}/files/new.txt", b"uploaded", {"Content-Type": "text/plain"}).status == 200
     assert s3.get_object(Bucket="docs", Key="new.txt")["Body"].read() == b"uploaded"
+
+
+def test_a_body_parameter_is_the_json_value_at_its_path_or_the_whole_body() -> None:
+    from courselab.lab.apigateway.vtl import body_value
+
+    body = b'{"text": "hi", "order": {"sku": 7}}'
+    assert body_value(body, "") == body.decode()
+    assert body_value(body, "text") == "hi"
+    assert body_value(body, "order") == '{"sku": 7}'
+    assert body_value(body, "missing") is None
+    assert body_value(b"plain", "text") is None
