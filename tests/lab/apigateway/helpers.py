@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,6 +14,8 @@ import boto3
 from courselab.lab.apigateway.proxy import invoke_url
 
 ACCOUNT = "123456789012"
+#: The Lambda authorizer the authorizer tests deploy (its answer depends on the token it is given).
+AUTHORIZER = Path(__file__).parent / "handlers" / "lambda_authorizer.py"
 REGION = "us-east-1"
 
 

@@ -6,7 +6,7 @@ import pytest
 
 import courselab
 from tests.lab.apigateway.helpers import call, lambda_uri
-from tests.lab.apigateway.test_authorizers import AUTHORIZER, _http, _rest
+from tests.lab.apigateway.test_authorizers import _http, _rest, http_request_authorizer
 
 
 def _token(authorizer_fn: str, **args: object) -> dict:
@@ -18,9 +18,10 @@ def _token(authorizer_fn: str, **args: object) -> dict:
     }
 
 
-def test_a_token_authorizer_allows_and_its_context_reaches_the_integration(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
+def test_a_token_authorizer_allows_and_its_context_reaches_the_integration(
+    lab: courselab.Lab, echo_and_authorizer: tuple[str, str]
+) -> None:
+    fn, authorizer_fn = echo_and_authorizer
     api, url = _rest(fn, _token(authorizer_fn))
     answer = call("GET", f"{url}/items", headers={"Authorization": "allow-me"})
     assert answer.status == 200, answer.body
@@ -33,9 +34,8 @@ def test_a_token_authorizer_allows_and_its_context_reaches_the_integration(lab: 
     assert call("GET", f"{url}/open").status == 200
 
 
-def test_a_token_authorizer_refuses(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
+def test_a_token_authorizer_refuses(lab: courselab.Lab, echo_and_authorizer: tuple[str, str]) -> None:
+    fn, authorizer_fn = echo_and_authorizer
     _, url = _rest(fn, _token(authorizer_fn, identityValidationExpression="^[a-z-]+$"))
     missing = call("GET", f"{url}/items")
     assert (missing.status, missing.json()) == (401, {"message": "Unauthorized"})
@@ -56,9 +56,10 @@ def test_a_token_authorizer_refuses(lab: courselab.Lab, deploy) -> None:
     assert call("GET", f"{url}/items", headers={"Authorization": "get-only"}).status == 200
 
 
-def test_a_token_authorizers_result_is_cached_for_its_ttl_and_evaluated_per_method(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
+def test_a_token_authorizers_result_is_cached_for_its_ttl_and_evaluated_per_method(
+    lab: courselab.Lab, echo_and_authorizer: tuple[str, str]
+) -> None:
+    fn, authorizer_fn = echo_and_authorizer
     _, url = _rest(fn, _token(authorizer_fn), ttl=300)
     first = call("GET", f"{url}/items", headers={"Authorization": "allow"}).json()["requestContext"]["authorizer"]
     again = call("GET", f"{url}/items", headers={"Authorization": "allow"}).json()["requestContext"]["authorizer"]
@@ -69,9 +70,8 @@ def test_a_token_authorizers_result_is_cached_for_its_ttl_and_evaluated_per_meth
     assert other["stamp"] != first["stamp"]
 
 
-def test_a_request_authorizer_gets_the_request(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
+def test_a_request_authorizer_gets_the_request(lab: courselab.Lab, echo_and_authorizer: tuple[str, str]) -> None:
+    fn, authorizer_fn = echo_and_authorizer
     authorizer = {
         "type": "REQUEST",
         "authorizerUri": lambda_uri(authorizer_fn),
@@ -85,16 +85,9 @@ def test_a_request_authorizer_gets_the_request(lab: courselab.Lab, deploy) -> No
     assert call("GET", f"{url}/items?tenant=t1", headers={"Authorization": "deny"}).status == 403
 
 
-def test_an_http_api_simple_response_authorizer(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
-    authorizer = {
-        "AuthorizerType": "REQUEST",
-        "AuthorizerUri": lambda_uri(authorizer_fn),
-        "IdentitySource": ["$request.header.Authorization"],
-        "AuthorizerPayloadFormatVersion": "2.0",
-        "EnableSimpleResponses": True,
-    }
+def test_an_http_api_simple_response_authorizer(lab: courselab.Lab, echo_and_authorizer: tuple[str, str]) -> None:
+    fn, authorizer_fn = echo_and_authorizer
+    authorizer = http_request_authorizer(authorizer_fn, "2.0", simple=True)
     api_id, url = _http(lab, fn, "CUSTOM", authorizer)
     missing = call("GET", f"{url}/items")
     assert (missing.status, missing.json()) == (401, {"message": "Unauthorized"})
@@ -108,15 +101,9 @@ def test_an_http_api_simple_response_authorizer(lab: courselab.Lab, deploy) -> N
     assert call("GET", f"{url}/items", headers={"Authorization": "boom"}).status == 500
 
 
-def test_an_http_api_policy_authorizer_with_payload_1(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
-    authorizer = {
-        "AuthorizerType": "REQUEST",
-        "AuthorizerUri": lambda_uri(authorizer_fn),
-        "IdentitySource": ["$request.header.Authorization"],
-        "AuthorizerPayloadFormatVersion": "1.0",
-    }
+def test_an_http_api_policy_authorizer_with_payload_1(lab: courselab.Lab, echo_and_authorizer: tuple[str, str]) -> None:
+    fn, authorizer_fn = echo_and_authorizer
+    authorizer = http_request_authorizer(authorizer_fn, "1.0")
     _, url = _http(lab, fn, "CUSTOM", authorizer)
     answer = call("GET", f"{url}/items", headers={"Authorization": "allow"})
     assert answer.status == 200, answer.body
