@@ -19,6 +19,14 @@ from tests.lab.apigateway.helpers import ACCOUNT, REGION, RestApi, call, lambda_
 JSON = "application/json"
 
 
+def _action_api(path: str, service: str, action: str, template: str) -> str:
+    """A REST API whose ``POST path`` calls ``service``'s ``action`` with the mapped body: the URL of ``path``."""
+    api = RestApi()
+    uri = f"arn:aws:apigateway:{REGION}:{service}:action/{action}"
+    api.method(path, "POST", {"type": "AWS", "uri": uri, "requestTemplates": {JSON: template}}, [{"statusCode": "200"}])
+    return f"{api.deploy()}{path}"
+
+
 def _sqs_api(queue_name: str, **integration: object) -> tuple[RestApi, str]:
     api = RestApi()
     api.method(
@@ -139,18 +147,7 @@ def test_a_step_functions_integration_starts_an_execution_with_the_body_as_input
     template = (
         f'{{"input": "$util.escapeJavaScript($input.json(\'$\'))", "stateMachineArn": "{machine["stateMachineArn"]}"}}'
     )
-    api = RestApi()
-    api.method(
-        "/start",
-        "POST",
-        {
-            "type": "AWS",
-            "uri": f"arn:aws:apigateway:{REGION}:states:action/StartExecution",
-            "requestTemplates": {JSON: template},
-        },
-        [{"statusCode": "200"}],
-    )
-    answer = call("POST", f"{api.deploy()}/start", {"order": 7})
+    answer = call("POST", _action_api("/start", "states", "StartExecution", template), {"order": 7})
     assert answer.status == 200, answer.body
     execution = answer.json()["executionArn"]
     assert json.loads(sfn.describe_execution(executionArn=execution)["input"]) == {"order": 7}
@@ -166,18 +163,7 @@ def test_an_eventbridge_integration_puts_the_event_a_rule_delivers(lab: coursela
         '{"Entries": [{"Source": "shop.web", "DetailType": "signup", '
         '"Detail": "$util.escapeJavaScript($input.json(\'$\'))", "EventBusName": "default"}]}'
     )
-    api = RestApi()
-    api.method(
-        "/signups",
-        "POST",
-        {
-            "type": "AWS",
-            "uri": f"arn:aws:apigateway:{REGION}:events:action/PutEvents",
-            "requestTemplates": {JSON: template},
-        },
-        [{"statusCode": "200"}],
-    )
-    answer = call("POST", f"{api.deploy()}/signups", {"email": "ada@example.com"})
+    answer = call("POST", _action_api("/signups", "events", "PutEvents", template), {"email": "ada@example.com"})
     assert answer.status == 200, answer.body
     assert answer.json()["FailedEntryCount"] == 0
     delivered = json.loads(wait_until(lambda: sqs.receive_message(QueueUrl=queue).get("Messages"))[0]["Body"])
