@@ -14,28 +14,12 @@ import pytest
 import courselab
 from tests.conftest import wait_until
 from tests.lab.events.deliveries import PATTERN, api_destination, bodies, deliveries, put_order, queue, receive
-from tests.lab.events.recording import rule_with_targets
+from tests.lab.events.recording import input_forms, rule_with_targets
 
 
 def test_sqs_targets_get_the_event_its_input_its_input_path_or_its_transformed_input(lab: courselab.Lab) -> None:
     url, arn = queue("orders")
-    rule_with_targets(
-        "orders",
-        [
-            {"Id": "whole", "Arn": arn},
-            {"Id": "constant", "Arn": arn, "Input": json.dumps({"kind": "constant"})},
-            {"Id": "detail", "Arn": arn, "InputPath": "$.detail"},
-            {
-                "Id": "text",
-                "Arn": arn,
-                "InputTransformer": {
-                    "InputPathsMap": {"order": "$.detail.order_id"},
-                    "InputTemplate": "Order <order> placed",
-                },
-            },
-        ],
-        EventPattern=PATTERN,
-    )
+    rule_with_targets("orders", input_forms(arn, "Order <order> placed"), EventPattern=PATTERN)
     put_order("o-17")
 
     received = {m["Body"] for m in receive(url, 4)}
