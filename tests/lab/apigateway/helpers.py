@@ -103,6 +103,11 @@ class RestApi:
         self.client.create_deployment(restApiId=self.id, stageName=stage, **args)
         return invoke_url(self.endpoint(), self.id, stage)
 
+    def set_stage(self, settings: dict[str, str], stage: str = "dev") -> None:
+        """UpdateStage with one ``replace`` patch operation per path → value of ``settings``."""
+        operations = [{"op": "replace", "path": path, "value": value} for path, value in settings.items()]
+        self.client.update_stage(restApiId=self.id, stageName=stage, patchOperations=operations)
+
     @staticmethod
     def endpoint() -> str:
         import courselab

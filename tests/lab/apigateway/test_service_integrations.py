@@ -196,11 +196,7 @@ def test_selection_patterns_map_a_service_error_to_its_own_status(lab: courselab
     assert failed.json() == {"error": "Requested resource not found"}
     assert failed.headers["X-Reason"] == "no such table"
     create_on_demand_table("present")
-    boto3.client("apigateway").update_stage(
-        restApiId=api.id,
-        stageName="dev",
-        patchOperations=[{"op": "replace", "path": "/variables/table", "value": "present"}],
-    )
+    api.set_stage({"/variables/table": "present"})
     assert call("POST", f"{url}/items", {}).json() == {"ok": True}
 
 
