@@ -187,32 +187,56 @@ def _call(kind: str, exchange: Exchange, uri: str, variables: dict[str, str], ev
 # -- REST APIs ----------------------------------------------------------------------------------
 
 
-def _rest_identity(exchange: Exchange, source: str, variables: dict[str, str]) -> str | None:
+#: How each kind of API names an identity source: its header, query string, stage variable and
+#: context prefixes (``method.request.header.Authorization``, ``$request.header.Authorization``).
+_PREFIXES = {
+    "rest": ("method.request.header.", "method.request.querystring.", "stageVariables.", "context."),
+    "http": ("$request.header.", "$request.querystring.", "$stageVariables.", "$context."),
+}
+
+
+def _identity(kind: str, exchange: Exchange, source: str, variables: dict[str, str]) -> str | None:
+    """One identity source's value; a repeated query parameter is its last value (REST) or all, joined (HTTP)."""
     req = exchange.req
+    header, query, stage, context = _PREFIXES[kind]
     source = source.strip()
-    if source.startswith("method.request.header."):
-        return req.header(source.removeprefix("method.request.header."))
-    if source.startswith("method.request.querystring."):
-        name = source.removeprefix("method.request.querystring.")
+    if source.startswith(header):
+        return req.header(source.removeprefix(header))
+    if source.startswith(query):
+        name = source.removeprefix(query)
         values = [v for k, v in parse_qsl(req.raw_query, keep_blank_values=True) if k == name]
-        return values[-1] if values else None
-    if source.startswith("stageVariables."):
-        return variables.get(source.removeprefix("stageVariables."))
-    if source.startswith("context."):
-        known = {
-            "requestId": req.request_id,
-            "httpMethod": req.method,
-            "stage": exchange.stage,
-            "resourcePath": exchange.resource_path,
-            "resourceId": exchange.resource_id,
-            "identity.sourceIp": req.source_ip,
-            "identity.userAgent": req.header("user-agent"),
-            "path": unquote(req.raw_path),
-        }
-        name = source.removeprefix("context.")
+        if not values:
+            return None
+        return values[-1] if kind == "rest" else ",".join(values)
+    if source.startswith(stage):
+        return variables.get(source.removeprefix(stage))
+    if source.startswith(context):
+        known = _context_values(kind, exchange)
+        name = source.removeprefix(context)
         if name in known:
             return known[name]
-    raise internal("rest", f"the lab does not read the authorizer identity source {source!r}")
+    raise internal(kind, f"the lab does not read the authorizer identity source {source!r}")
+
+
+def _context_values(kind: str, exchange: Exchange) -> dict[str, str | None]:
+    """The ``$context`` variables the lab reads as an identity source."""
+    req = exchange.req
+    known = {
+        "requestId": req.request_id,
+        "httpMethod": req.method,
+        "stage": exchange.stage,
+        "path": unquote(req.raw_path),
+        "identity.sourceIp": req.source_ip,
+    }
+    if kind == "rest":
+        known |= {
+            "resourcePath": exchange.resource_path,
+            "resourceId": exchange.resource_id,
+            "identity.userAgent": req.header("user-agent"),
+        }
+    else:
+        known["routeKey"] = exchange.route_key
+    return known
 
 
 def authorize_rest(
@@ -239,7 +263,7 @@ def authorize_rest(
     sources = [s for s in (authorizer.identity_source or "").split(",") if s.strip()]
     if kind == "TOKEN" and not sources:
         sources = ["method.request.header.Authorization"]
-    identity = [_rest_identity(exchange, s, variables) for s in sources]
+    identity = [_identity("rest", exchange, s, variables) for s in sources]
     if any(not value for value in identity):
         raise _unauthorized("rest", exchange)
     if kind == "TOKEN":
@@ -309,32 +333,6 @@ def _check_policy_answer(kind: str, answer: Any) -> tuple[str, Any, dict[str, An
 # -- HTTP APIs ----------------------------------------------------------------------------------
 
 
-def _http_identity(exchange: Exchange, source: str, variables: dict[str, str]) -> str | None:
-    req = exchange.req
-    source = source.strip()
-    if source.startswith("$request.header."):
-        return req.header(source.removeprefix("$request.header."))
-    if source.startswith("$request.querystring."):
-        name = source.removeprefix("$request.querystring.")
-        values = [v for k, v in parse_qsl(req.raw_query, keep_blank_values=True) if k == name]
-        return ",".join(values) if values else None
-    if source.startswith("$stageVariables."):
-        return variables.get(source.removeprefix("$stageVariables."))
-    if source.startswith("$context."):
-        known = {
-            "requestId": req.request_id,
-            "routeKey": exchange.route_key,
-            "stage": exchange.stage,
-            "httpMethod": req.method,
-            "path": unquote(req.raw_path),
-            "identity.sourceIp": req.source_ip,
-        }
-        name = source.removeprefix("$context.")
-        if name in known:
-            return known[name]
-    raise internal("http", f"the lab does not read the authorizer identity source {source!r}")
-
-
 def _sources(value: Any) -> list[str]:
     if value is None:
         return []
@@ -366,7 +364,7 @@ def authorize_http(
         raise unsupported("http", what, f"a {kind} authorizer's")
     variables = match.stage_variables
     sources = _sources(authorizer.identity_source)
-    identity = [_http_identity(exchange, s, variables) for s in sources]
+    identity = [_identity("http", exchange, s, variables) for s in sources]
     if any(not value for value in identity):
         raise _unauthorized("http", exchange)
     version = authorizer.auth_payload_format_version or "2.0"

@@ -85,23 +85,14 @@ def source_value(
             values = _param(req.headers, name, case_insensitive=True)
             return (values[-1] if kind == "header" else ",".join(values)) if values else None
         if kind == "body":
-            return _body_value(req.body.decode("utf-8", errors="replace"), name)
+            return vtl.body_value(req.body, name)
     if expression.startswith("integration.response.") and response is not None:
         kind, _, name = expression.removeprefix("integration.response.").partition(".")
         if kind in ("header", "multivalueheader"):
             return response.header(name)
         if kind == "body":
-            return _body_value(response.body.decode("utf-8", errors="replace"), name)
+            return vtl.body_value(response.body, name)
     return None
-
-
-def _body_value(text: str, path: str) -> str | None:
-    if not path:
-        return text
-    value = vtl.json_path(vtl._load(text), f"$.{path}")
-    if value is None:
-        return None
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _mapped_request(

@@ -120,13 +120,7 @@ def _lookup(
     if kind == "path":
         return path_params.get(name) if name else unquote(req.raw_path)
     if kind == "body":
-        text = req.body.decode("utf-8", errors="replace")
-        if not name:
-            return text
-        value = vtl.json_path(vtl._load(text), f"$.{name}")
-        if value is None:
-            return None
-        return value if isinstance(value, str) else json.dumps(value)
+        return vtl.body_value(req.body, name)
     return None
 
 

@@ -46,6 +46,18 @@ def _load(body: str) -> Any:
         return body  # not JSON: only ``$`` selects anything
 
 
+def body_value(body: bytes, path: str) -> str | None:
+    """A ``...body.a.b`` parameter: the JSON value at ``$.a.b`` of ``body`` (a string as it is, any other
+    value as JSON), or the whole body as text when there is no path."""
+    text = body.decode("utf-8", errors="replace")
+    if not path:
+        return text
+    value = json_path(_load(text), f"$.{path}")
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def json_path(document: Any, expression: str) -> Any:
     """The value(s) ``expression`` selects in ``document``; one match unwrapped, none is None."""
     from jsonpath_ng import parse

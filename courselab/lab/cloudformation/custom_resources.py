@@ -40,6 +40,7 @@ import uuid
 from typing import Any
 
 from courselab.lab.cloudformation import response_url
+from courselab.lab.cloudformation.model_calls import Creation, Update
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,7 @@ class CustomResource(Resource):
         super().__init__(physical_id, account_id, region, **attrs)
         self.data: dict[str, Any] = attrs.get("data") or {}
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFormation::CustomResource"
+    type_name = "AWS::CloudFormation::CustomResource"
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -84,34 +83,32 @@ class CustomResource(Resource):
         )
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> CustomResource:
-        props = cloudformation_json.get("Properties") or {}
-        where = {"logical_id": kw["LogicalId"], "stack_id": kw["StackId"], "resource_type": kw["ResourceType"]}
-        reply = ask(props, where, "Create", account_id, region_name)
-        return cls(reply["PhysicalResourceId"], account_id, region_name, data=reply.get("Data"), props=props, **where)
+    def create(cls, entry: Creation) -> CustomResource:
+        props = entry.props
+        where = {
+            "logical_id": entry.kw["LogicalId"],
+            "stack_id": entry.kw["StackId"],
+            "resource_type": entry.kw["ResourceType"],
+        }
+        reply = ask(props, where, "Create", entry.account_id, entry.region)
+        return cls(
+            reply["PhysicalResourceId"], entry.account_id, entry.region, data=reply.get("Data"), props=props, **where
+        )
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CustomResource:
-        props = cloudformation_json.get("Properties") or {}
-        old = original_resource.attrs
+    def update(cls, change: Update) -> CustomResource:
+        props, old, original = change.props, change.original.attrs, change.original
         if props.get("ServiceToken") != old["props"].get("ServiceToken"):
             raise ResourceError("Modifying service token is not allowed.")
         where = {k: old[k] for k in ("logical_id", "stack_id", "resource_type")}
-        extra = {"PhysicalResourceId": original_resource.physical_id, "OldResourceProperties": as_strings(old["props"])}
-        reply = ask(props, where, "Update", account_id, region_name, extra)
-        new = cls(reply["PhysicalResourceId"], account_id, region_name, data=reply.get("Data"), props=props, **where)
-        if new.physical_id != original_resource.physical_id:
+        extra = {"PhysicalResourceId": original.physical_id, "OldResourceProperties": as_strings(old["props"])}
+        reply = ask(props, where, "Update", change.account_id, change.region, extra)
+        new = cls(
+            reply["PhysicalResourceId"], change.account_id, change.region, data=reply.get("Data"), props=props, **where
+        )
+        if new.physical_id != original.physical_id:
             try:  # CloudFormation's clean-up: the replaced one is deleted; a failure there does not fail the update
-                original_resource.delete(account_id, region_name)
+                original.delete(change.account_id, change.region)
             except ResourceError as error:
                 log.warning("custom resource %s: deleting the replaced %s failed: %s", where["logical_id"], old, error)
         return new
@@ -231,30 +228,19 @@ def checked(reply: dict[str, Any], request: dict[str, Any], name: str) -> dict[s
 class WaitConditionHandle(Resource):
     """``AWS::CloudFormation::WaitConditionHandle``: ``Ref`` is a URL to PUT signals to."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFormation::WaitConditionHandle"
+    type_name = "AWS::CloudFormation::WaitConditionHandle"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> WaitConditionHandle:
+    def create(cls, entry: Creation) -> WaitConditionHandle:
         try:
             pending, url = response_url.open_url()
         except RuntimeError as error:
             raise ResourceError(str(error)) from None
-        return cls(url, account_id, region_name, token=pending.token)
+        return cls(url, entry.account_id, entry.region, token=pending.token)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Resource:
-        return original_resource  # nothing to update: the URL stays
+    def update(cls, change: Update) -> Resource:
+        return change.original  # nothing to update: the URL stays
 
     def delete(self, account_id: str, region: str) -> None:
         response_url.close(self.attrs["token"])
@@ -264,18 +250,13 @@ class WaitCondition(Resource):
     """``AWS::CloudFormation::WaitCondition``: waits for ``Count`` signals to its ``Handle``."""
 
     attributes = ("Data",)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFormation::WaitCondition"
+    type_name = "AWS::CloudFormation::WaitCondition"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> WaitCondition:
-        if cloudformation_json.get("CreationPolicy"):
+    def create(cls, entry: Creation) -> WaitCondition:
+        if entry.cloudformation_json.get("CreationPolicy"):
             raise ResourceError("The course lab cannot wait for CreationPolicy signals (no instance signals it)")
-        props = cloudformation_json.get("Properties") or {}
+        props = entry.props
         pending = response_url.find(response_url.token_of(str(props.get("Handle") or "")) or "")
         if pending is None:
             raise ResourceError(f"Properties.Handle: {props.get('Handle')!r} is not a WaitConditionHandle of the lab")
@@ -301,7 +282,9 @@ class WaitCondition(Resource):
                 f"(it did not respond within {timeout:g} seconds; lab only: at most {response_url.TIMEOUT_VARIABLE})"
             )
         data = {str(s.get("UniqueId")): s.get("Data") for s in pending.answers if s.get("Status") == "SUCCESS"}
-        return cls(f"{kw['StackId']}/{kw['LogicalId']}", account_id, region_name, Data=json.dumps(data))
+        return cls(
+            f"{entry.kw['StackId']}/{entry.kw['LogicalId']}", entry.account_id, entry.region, Data=json.dumps(data)
+        )
 
 
 def _successes(signals: list[dict[str, Any]]) -> int:
@@ -311,19 +294,17 @@ def _successes(signals: list[dict[str, Any]]) -> int:
 class UnsupportedResource(Resource):
     """Any type neither moto nor the lab can create: it fails, loudly, naming the type."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CourseLab::Unsupported"
+    type_name = "AWS::CourseLab::Unsupported"
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
         return True  # so moto's check of the Outputs lets the resource itself fail, with its reason
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> UnsupportedResource:
-        raise ResourceError(unsupported_reason(kw.get("ResourceType") or cloudformation_json.get("Type") or "?"))
+    def create(cls, entry: Creation) -> UnsupportedResource:
+        raise ResourceError(
+            unsupported_reason(entry.kw.get("ResourceType") or entry.cloudformation_json.get("Type") or "?")
+        )
 
 
 def unsupported_reason(resource_type: str) -> str:

@@ -124,6 +124,20 @@ def parse_document(text: str, what: str) -> Any:
         raise _error(f"{what} is neither JSON nor YAML: {bad}") from None
 
 
+def openapi_body(props: dict[str, Any], account_id: str, region: str) -> dict[str, Any]:
+    """The OpenAPI/Swagger document of an API's ``Body`` (an object, JSON or YAML) or ``BodyS3Location``."""
+    body = props.get("Body")
+    if body is None and props.get("BodyS3Location"):
+        body = read_location(props["BodyS3Location"], account_id, region, "Properties.BodyS3Location")
+    if isinstance(body, str):
+        body = parse_document(body, "Properties.Body")
+    if body is not None and not isinstance(body, dict):
+        from courselab.lab.cloudformation.resources import ResourceError
+
+        raise ResourceError("Properties.Body must be an OpenAPI document (a JSON object)")
+    return body or {}
+
+
 def include_snippets(node: Any, account_id: str, region: str) -> Any:
     """The template with each ``Fn::Transform`` of ``AWS::Include`` replaced by the snippet it names.
 

@@ -4,7 +4,10 @@ Each type here has the class-level interface moto's parser calls on a model
 (``cloudformation_type``, ``cloudformation_name_type``, ``has_cfn_attr``,
 ``create_from_cloudformation_json``, ``update_from_cloudformation_json``,
 ``delete_from_cloudformation_json``) and the instance interface of a created resource
-(``physical_resource_id``, ``get_cfn_attribute``, ``is_created``, ``delete``). They do not
+(``physical_resource_id``, ``get_cfn_attribute``, ``is_created``, ``delete``). :class:`Resource`
+states that interface once: a type declares ``type_name``, ``name_property`` and ``attributes`` and
+overrides ``create(entry)`` (and ``update(change)`` where it updates otherwise), which take what
+moto hands over as one :class:`~.model_calls.Creation` or :class:`~.model_calls.Update`. They do not
 subclass moto's ``CloudFormationModel``: moto finds its models through
 ``CloudFormationModel.__subclasses__()``, a list no subclass can be taken off again, and
 never checks ``isinstance``. :mod:`courselab.lab.cloudformation.patches` adds them to moto's model
@@ -20,13 +23,15 @@ Gateway's types are in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from moto.awslambda.models import LambdaVersion
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
+
+from courselab.lab.cloudformation.model_calls import Creation, Update
 
 
 class ResourceError(Exception):
@@ -41,6 +46,10 @@ class Resource:
     #: page of the CloudFormation reference). When a type declares them, a change to any other
     #: property is made by :meth:`update_in_place`; a type that declares none is always replaced.
     replaced_when_changed: tuple[str, ...] = ()
+    #: The type, ``AWS::Service::Thing``, and the property that names a resource of it (moto's
+    #: ``cloudformation_type()`` and ``cloudformation_name_type()``, which read them).
+    type_name: ClassVar[str] = ""
+    name_property: ClassVar[str] = ""
 
     def __init__(self, physical_id: str, account_id: str, region: str, **attrs: Any) -> None:
         self.physical_id = physical_id
@@ -55,13 +64,15 @@ class Resource:
     def physical_resource_id(self) -> str:
         return self.physical_id
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        raise NotImplementedError
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        if not cls.type_name:
+            raise NotImplementedError(f"{cls.__name__} declares no type_name")
+        return cls.type_name
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.name_property
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -79,7 +90,13 @@ class Resource:
     def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
     ) -> Resource:
-        raise NotImplementedError
+        """moto's interface, stated once: the types override :meth:`create`."""
+        return cls.create(Creation(resource_name, cloudformation_json, account_id, region_name, kw))
+
+    @classmethod
+    def create(cls, entry: Creation) -> Resource:
+        """Make the resource the template entry describes."""
+        raise NotImplementedError(f"{cls.__name__} declares no create")
 
     def delete(self, account_id: str, region: str) -> None:
         """Delete what this resource made; subclasses do it."""
@@ -93,11 +110,16 @@ class Resource:
         account_id: str,
         region_name: str,
     ) -> Resource:
-        props = cloudformation_json.get("Properties") or {}
-        if cls.replaced_when_changed and not original_resource.needs_replacement(props):
-            return cls.update_in_place(original_resource, props, account_id, region_name)
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        """moto's interface, stated once: the types override :meth:`update`."""
+        return cls.update(Update(original_resource, new_resource_name, cloudformation_json, account_id, region_name))
+
+    @classmethod
+    def update(cls, change: Update) -> Resource:
+        """In place when only properties outside ``replaced_when_changed`` change; else delete, then create."""
+        if cls.replaced_when_changed and not change.original.needs_replacement(change.props):
+            return cls.update_in_place(change.original, change.props, change.account_id, change.region)
+        change.original.delete(change.account_id, change.region)
+        return cls.create(change.as_creation())
 
     def needs_replacement(self, props: dict[str, Any]) -> bool:
         """Whether the new properties change one that CloudFormation can only change by replacing."""
@@ -121,23 +143,18 @@ class LambdaVersionResource(Resource):
     """``AWS::Lambda::Version``: publishes a version; ``Ref`` is its ARN, ``GetAtt Version`` its number."""
 
     attributes = ("Version", "FunctionArn")
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return LambdaVersion.cloudformation_type()
+    type_name = LambdaVersion.cloudformation_type()
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaVersionResource:
-        props = cloudformation_json["Properties"]
-        published = lambda_backend(account_id, region_name).publish_version(
+    def create(cls, entry: Creation) -> LambdaVersionResource:
+        props = entry.cloudformation_json["Properties"]
+        published = lambda_backend(entry.account_id, entry.region).publish_version(
             props["FunctionName"], props.get("Description", "")
         )
         if published is None:
             raise ValidationError(message=f"AWS::Lambda::Version: no function {props['FunctionName']!r} to publish")
         arn = published.function_arn  # ends in :<version>
-        return cls(arn, account_id, region_name, Version=str(published.version), FunctionArn=arn)
+        return cls(arn, entry.account_id, entry.region, Version=str(published.version), FunctionArn=arn)
 
     def delete(self, account_id: str, region: str) -> None:
         name, version = self.physical_id.split(":")[6:8]
@@ -153,54 +170,37 @@ class LambdaAliasResource(Resource):
     ``FunctionName`` replaces it."""
 
     replaced_when_changed = ("Name", "FunctionName")
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Alias"
+    name_property = "Name"
+    type_name = "AWS::Lambda::Alias"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaAliasResource:
-        props = cloudformation_json["Properties"]
-        backend = lambda_backend(account_id, region_name)
+    def create(cls, entry: Creation) -> LambdaAliasResource:
+        props = entry.cloudformation_json["Properties"]
+        backend = lambda_backend(entry.account_id, entry.region)
         function_name = backend.get_function(props["FunctionName"]).function_name
         alias = backend.create_alias(
             props["Name"], function_name, str(props["FunctionVersion"]), props.get("Description", ""), _routing(props)
         )
-        return cls(alias.arn, account_id, region_name, function_name=function_name, name=props["Name"])
+        return cls(alias.arn, entry.account_id, entry.region, function_name=function_name, name=props["Name"])
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Resource:
+    def update(cls, change: Update) -> Resource:
         """With the ``CodeDeployLambdaAliasUpdate`` update policy, a new ``FunctionVersion`` is
         reached by a CodeDeploy deployment (:mod:`courselab.lab.codedeploy.alias_update`) first."""
         from courselab.lab.codedeploy.alias_update import AliasUpdateFailed, deploy_alias
 
-        props = cloudformation_json.get("Properties") or {}
-        policy = (cloudformation_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
-        if policy and not original_resource.needs_replacement(props):
-            name, function = original_resource.attrs["name"], original_resource.attrs["function_name"]
-            current = str(lambda_backend(account_id, region_name).get_alias(name, function).function_version)
+        props, account_id, region = change.props, change.account_id, change.region
+        policy = (change.cloudformation_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
+        if policy and not change.original.needs_replacement(props):
+            name, function = change.original.attrs["name"], change.original.attrs["function_name"]
+            current = str(lambda_backend(account_id, region).get_alias(name, function).function_version)
             target = str(props["FunctionVersion"])
             if current != target:
                 try:
-                    deploy_alias(policy, function, name, current, target, account_id, region_name)
+                    deploy_alias(policy, function, name, current, target, account_id, region)
                 except AliasUpdateFailed as failed:
                     raise ResourceError(str(failed)) from None
-        return super().update_from_cloudformation_json(
-            original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
+        return super().update(change)
 
     @classmethod
     def update_in_place(
@@ -237,25 +237,19 @@ class BucketWithNotifications(Resource):
     # A bucket holding objects could not be replaced: only a new name replaces it
     # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
     replaced_when_changed = ("BucketName",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return FakeBucket.cloudformation_name_type()
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return FakeBucket.cloudformation_type()
+    name_property = FakeBucket.cloudformation_name_type()
+    type_name = FakeBucket.cloudformation_type()
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> BucketWithNotifications:
-        bucket = FakeBucket.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
-        config = cloudformation_json.get("Properties", {}).get("NotificationConfiguration")
+    def create(cls, entry: Creation) -> BucketWithNotifications:
+        bucket = FakeBucket.create_from_cloudformation_json(
+            entry.name, entry.cloudformation_json, entry.account_id, entry.region
+        )
+        config = entry.cloudformation_json.get("Properties", {}).get("NotificationConfiguration")
         if config:
             bucket.set_notification_configuration(_notification_config(config))
         attrs = {name: bucket.get_cfn_attribute(name) for name in cls.attributes}
-        return cls(bucket.name, account_id, region_name, **attrs)
+        return cls(bucket.name, entry.account_id, entry.region, **attrs)
 
     @classmethod
     def update_in_place(

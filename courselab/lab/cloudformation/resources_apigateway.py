@@ -11,11 +11,10 @@ the new ``Body`` (stock moto would make a new API, stranding the stack's stages 
 
 from __future__ import annotations
 
-from typing import Any
-
 from moto.apigateway.models import RestAPI, apigateway_backends
 
-from courselab.lab.cloudformation.locations import parse_document, read_location
+from courselab.lab.cloudformation.locations import openapi_body
+from courselab.lab.cloudformation.model_calls import Creation, Update
 from courselab.lab.cloudformation.resources import Resource
 from courselab.lab.cloudformation.rest_api_body import clear, import_body
 
@@ -27,23 +26,15 @@ class RestApiWithBody(Resource):
     """
 
     attributes = ("RootResourceId",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return RestAPI.cloudformation_name_type()
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return RestAPI.cloudformation_type()
+    name_property = RestAPI.cloudformation_name_type()
+    type_name = RestAPI.cloudformation_type()
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestApiWithBody:
-        props = cloudformation_json["Properties"]
-        body = _body(props, account_id, region_name)
-        backend = apigateway_backends[account_id][region_name]
-        name = props.get("Name") or (body.get("info") or {}).get("title") or resource_name
+    def create(cls, entry: Creation) -> RestApiWithBody:
+        props = entry.cloudformation_json["Properties"]
+        body = openapi_body(props, entry.account_id, entry.region)
+        backend = apigateway_backends[entry.account_id][entry.region]
+        name = props.get("Name") or (body.get("info") or {}).get("title") or entry.name
         api = backend.create_rest_api(
             name=name,
             description=props.get("Description") or (body.get("info") or {}).get("description", ""),
@@ -53,24 +44,17 @@ class RestApiWithBody(Resource):
             api.binaryMediaTypes = props.get("BinaryMediaTypes") or body["x-amazon-apigateway-binary-media-types"]
         made = import_body(backend, api, body)
         root = api.get_resource_for_path("/").id
-        return cls(api.id, account_id, region_name, RootResourceId=root, made=made)
+        return cls(api.id, entry.account_id, entry.region, RootResourceId=root, made=made)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> RestApiWithBody:
+    def update(cls, change: Update) -> RestApiWithBody:
         """In place, as CloudFormation updates a REST API: the id stays, the body's resources are rebuilt
         (its deployments and stages, other resources of the stack, keep pointing at it)."""
-        props = cloudformation_json["Properties"]
-        body = _body(props, account_id, region_name)
+        props, account_id, region_name = change.cloudformation_json["Properties"], change.account_id, change.region
+        body = openapi_body(props, account_id, region_name)
         backend = apigateway_backends[account_id][region_name]
-        api = backend.get_rest_api(original_resource.physical_id)
-        clear(api, original_resource.attrs.get("made") or {})
+        api = backend.get_rest_api(change.original.physical_id)
+        clear(api, change.original.attrs.get("made") or {})
         api.name = props.get("Name") or (body.get("info") or {}).get("title") or api.name
         api.description = props.get("Description") or (body.get("info") or {}).get("description", api.description)
         made = import_body(backend, api, body)
@@ -80,33 +64,16 @@ class RestApiWithBody(Resource):
         apigateway_backends[account_id][region].apis.pop(self.physical_id, None)
 
 
-def _body(props: dict[str, Any], account_id: str, region: str) -> dict[str, Any]:
-    """The OpenAPI/Swagger document of ``Body`` or ``BodyS3Location``."""
-    body = props.get("Body")
-    if body is None and props.get("BodyS3Location"):
-        body = read_location(props["BodyS3Location"], account_id, region, "Properties.BodyS3Location")
-    if isinstance(body, str):
-        body = parse_document(body, "Properties.Body")
-    return body or {}
-
-
 class ApiGatewayStage(Resource):
     """``AWS::ApiGateway::Stage``: a named stage pointing at a deployment; ``Ref`` is the stage name."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "StageName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Stage"
+    name_property = "StageName"
+    type_name = "AWS::ApiGateway::Stage"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> ApiGatewayStage:
-        props = cloudformation_json["Properties"]
-        backend = apigateway_backends[account_id][region_name]
+    def create(cls, entry: Creation) -> ApiGatewayStage:
+        props = entry.cloudformation_json["Properties"]
+        backend = apigateway_backends[entry.account_id][entry.region]
         # moto's AWS::ApiGateway::Deployment has no physical id, so its Ref resolves to the object
         deployment = props["DeploymentId"]
         stage = backend.create_stage(
@@ -117,7 +84,7 @@ class ApiGatewayStage(Resource):
             description=props.get("Description", ""),
             tracing_enabled=props.get("TracingEnabled"),
         )
-        return cls(stage.name, account_id, region_name, api_id=props["RestApiId"])
+        return cls(stage.name, entry.account_id, entry.region, api_id=props["RestApiId"])
 
     def delete(self, account_id: str, region: str) -> None:
         api = apigateway_backends[account_id][region].apis.get(self.attrs["api_id"])

@@ -25,6 +25,7 @@ from typing import Any
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.codedeploy.models import codedeploy_backends
 
+from courselab.lab.cloudformation.model_calls import Creation
 from courselab.lab.cloudformation.resources import Resource
 
 
@@ -32,22 +33,14 @@ class CloudWatchAlarm(Resource):
     """``AWS::CloudWatch::Alarm`` (a metric alarm), evaluated by :mod:`courselab.lab.cloudwatch`."""
 
     attributes = ("Arn",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
+    name_property = "AlarmName"
+    type_name = "AWS::CloudWatch::Alarm"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> CloudWatchAlarm:
-        p = cloudformation_json["Properties"]
-        alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
-            name=resource_name,
+    def create(cls, entry: Creation) -> CloudWatchAlarm:
+        p = entry.cloudformation_json["Properties"]
+        alarm = cloudwatch_backends[entry.account_id][entry.region].put_metric_alarm(
+            name=entry.name,
             namespace=p.get("Namespace"),
             metric_name=p.get("MetricName"),
             comparison_operator=p["ComparisonOperator"],
@@ -65,7 +58,7 @@ class CloudWatchAlarm(Resource):
             actions_enabled=p.get("ActionsEnabled", True),
             treat_missing_data=p.get("TreatMissingData"),
         )
-        return cls(alarm.name, account_id, region_name, Arn=alarm.alarm_arn)
+        return cls(alarm.name, entry.account_id, entry.region, Arn=alarm.alarm_arn)
 
     def delete(self, account_id: str, region: str) -> None:
         cloudwatch_backends[account_id][region].delete_alarms([self.physical_id])
@@ -74,23 +67,16 @@ class CloudWatchAlarm(Resource):
 class CodeDeployApplication(Resource):
     """``AWS::CodeDeploy::Application``; SAM makes one (``ServerlessDeploymentApplication``) per template."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ApplicationName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CodeDeploy::Application"
+    name_property = "ApplicationName"
+    type_name = "AWS::CodeDeploy::Application"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> CodeDeployApplication:
-        props = cloudformation_json.get("Properties") or {}
-        codedeploy_backends[account_id][region_name].create_application(
-            resource_name, props.get("ComputePlatform", "Server"), props.get("Tags") or []
+    def create(cls, entry: Creation) -> CodeDeployApplication:
+        props = entry.props
+        codedeploy_backends[entry.account_id][entry.region].create_application(
+            entry.name, props.get("ComputePlatform", "Server"), props.get("Tags") or []
         )
-        return cls(resource_name, account_id, region_name)
+        return cls(entry.name, entry.account_id, entry.region)
 
     def delete(self, account_id: str, region: str) -> None:
         backend = codedeploy_backends[account_id][region]
@@ -101,23 +87,16 @@ class CodeDeployApplication(Resource):
 class CodeDeployDeploymentGroup(Resource):
     """``AWS::CodeDeploy::DeploymentGroup``: for Lambda, a deployment configuration, alarms and rollback."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DeploymentGroupName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CodeDeploy::DeploymentGroup"
+    name_property = "DeploymentGroupName"
+    type_name = "AWS::CodeDeploy::DeploymentGroup"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> CodeDeployDeploymentGroup:
-        p = cloudformation_json["Properties"]
+    def create(cls, entry: Creation) -> CodeDeployDeploymentGroup:
+        p = entry.cloudformation_json["Properties"]
         alarms = p.get("AlarmConfiguration") or {}
-        codedeploy_backends[account_id][region_name].create_deployment_group(
+        codedeploy_backends[entry.account_id][entry.region].create_deployment_group(
             application_name=p["ApplicationName"],
-            deployment_group_name=resource_name,
+            deployment_group_name=entry.name,
             deployment_config_name=p.get("DeploymentConfigName"),
             ec2_tag_filters=None,
             on_premises_instance_tag_filters=None,
@@ -131,7 +110,7 @@ class CodeDeployDeploymentGroup(Resource):
             auto_rollback_configuration=_lower_keys(p.get("AutoRollbackConfiguration")),
             deployment_style=_lower_keys(p.get("DeploymentStyle")),
         )
-        return cls(resource_name, account_id, region_name, application=p["ApplicationName"])
+        return cls(entry.name, entry.account_id, entry.region, application=p["ApplicationName"])
 
     def delete(self, account_id: str, region: str) -> None:
         groups = codedeploy_backends[account_id][region].deployment_groups.get(self.attrs["application"], {})

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from courselab.lab.cloudformation.model_calls import Creation, Moto, Update, wrap_create, wrap_update
+
 _INTEGERS = {
     "containerPort",
     "hostPort",
@@ -97,32 +99,18 @@ def _register(props: dict[str, Any], backend: Any) -> Any:
     )
 
 
-def create_task_definition(
-    original: Any,
-    cls: Any,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kw: Any,
-) -> Any:
+@wrap_create
+def create_task_definition(entry: Creation, moto: Moto) -> Any:
     """``AWS::ECS::TaskDefinition``: ``RegisterTaskDefinition`` with every property."""
-    return _register(cloudformation_json.get("Properties") or {}, _ecs(account_id, region_name))
+    return _register(entry.props, _ecs(entry.account_id, entry.region))
 
 
-def update_task_definition(
-    original: Any,
-    cls: Any,
-    original_resource: Any,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Any:
+@wrap_update
+def update_task_definition(change: Update, moto: Moto) -> Any:
     """A changed task definition is a new revision; the one it replaces is deregistered."""
-    backend = _ecs(account_id, region_name)
-    created = _register(cloudformation_json.get("Properties") or {}, backend)
-    backend.deregister_task_definition(original_resource.arn)
+    backend = _ecs(change.account_id, change.region)
+    created = _register(change.props, backend)
+    backend.deregister_task_definition(change.original.arn)
     return created
 
 
@@ -149,25 +137,22 @@ def _keep(service: Any, settings: dict[str, Any]) -> None:
     deployments.deployment_config(service)
 
 
-def create_service(
-    original: Any,
-    cls: Any,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kw: Any,
-) -> Any:
+@wrap_create
+def create_service(entry: Creation, moto: Moto) -> Any:
     """``AWS::ECS::Service``: ``CreateService`` with every property."""
+    return _create_service(entry)
+
+
+def _create_service(entry: Creation) -> Any:
     from courselab.lab.ecs import runs
 
-    props = cloudformation_json.get("Properties") or {}
-    backend = _ecs(account_id, region_name)
+    props = entry.props
+    backend = _ecs(entry.account_id, entry.region)
     settings = _service_settings(props)
     with runs.lock:
         service = backend.create_service(
             _name_of(props.get("Cluster") or "default"),
-            props.get("ServiceName") or resource_name,
+            props.get("ServiceName") or entry.name,
             int(props.get("DesiredCount", 1)),
             task_definition_str=_name_of(props["TaskDefinition"]) if props.get("TaskDefinition") else None,
             load_balancers=settings.get("load_balancers"),
@@ -185,25 +170,18 @@ def create_service(
     return service
 
 
-def update_service(
-    original: Any,
-    cls: Any,
-    original_resource: Any,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Any:
+@wrap_update
+def update_service(change: Update, moto: Moto) -> Any:
     """Same cluster: ``UpdateService`` (a new task definition deploys); another cluster: a new service."""
-    props = cloudformation_json.get("Properties") or {}
-    backend = _ecs(account_id, region_name)
+    props, service = change.props, change.original
+    backend = _ecs(change.account_id, change.region)
     cluster = backend._get_cluster(_name_of(props.get("Cluster") or "default"))
-    if cluster.arn != original_resource.cluster_arn:
-        backend.delete_service(original_resource.cluster_name, original_resource.name, True)
-        return create_service(original, cls, new_resource_name, cloudformation_json, account_id, region_name)
+    if cluster.arn != service.cluster_arn:
+        backend.delete_service(service.cluster_name, service.name, True)
+        return _create_service(change.as_creation())
     update = {
         "cluster": cluster.name,
-        "service": original_resource.name,
+        "service": service.name,
         "task_definition": _name_of(props["TaskDefinition"]) if props.get("TaskDefinition") else None,
         "desired_count": int(props.get("DesiredCount", 1)),
         **_service_settings(props),

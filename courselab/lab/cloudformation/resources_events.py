@@ -28,9 +28,11 @@ the lab does not run state machine executions beyond what moto does.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from courselab.lab.cloudformation.locations import read_location
+from courselab.lab.cloudformation.model_calls import Creation, Moto, Update, wrap_create, wrap_update
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 from courselab.lab.cloudformation.resources_http_api import camel
 
@@ -68,33 +70,16 @@ def rule_properties(props: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def create_rule(
-    original: Any,
-    cls: Any,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kw: Any,
-) -> Any:
+@wrap_create
+def create_rule(entry: Creation, moto: Moto) -> Any:
     """``Rule.create_from_cloudformation_json`` with :func:`rule_properties`."""
-    props = rule_properties(cloudformation_json.get("Properties") or {})
-    return original(cls, resource_name, {**cloudformation_json, "Properties": props}, account_id, region_name, **kw)
+    return moto(entry.with_props(rule_properties(entry.props)))
 
 
-def update_rule(
-    original: Any,
-    cls: Any,
-    original_resource: Any,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Any:
+@wrap_update
+def update_rule(change: Update, moto: Moto) -> Any:
     """``Rule.update_from_cloudformation_json``: a rule without ``Name`` keeps the name it has."""
-    if not (cloudformation_json.get("Properties") or {}).get("Name"):
-        new_resource_name = original_resource.name
-    return original(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+    return moto(change if change.props.get("Name") else replace(change, new_name=change.original.name))
 
 
 def event_bus_name(self: Any) -> str:
@@ -115,20 +100,12 @@ class SchedulerSchedule(Resource):
     """``AWS::Scheduler::Schedule``; ``Ref`` is its name, ``GetAtt Arn`` its ARN."""
 
     attributes = ("Arn",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Scheduler::Schedule"
+    name_property = "Name"
+    type_name = "AWS::Scheduler::Schedule"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> SchedulerSchedule:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> SchedulerSchedule:
+        props = entry.props
         for required in ("ScheduleExpression", "FlexibleTimeWindow", "Target"):
             if not props.get(required):
                 raise ResourceError(f"Properties.{required} is required")
@@ -138,8 +115,8 @@ class SchedulerSchedule(Resource):
         window = dict(props["FlexibleTimeWindow"])
         if "MaximumWindowInMinutes" in window:
             window["MaximumWindowInMinutes"] = int(window["MaximumWindowInMinutes"])
-        name = (props.get("Name") or resource_name)[:64]
-        schedule = _scheduler(account_id, region_name).create_schedule(
+        name = (props.get("Name") or entry.name)[:64]
+        schedule = _scheduler(entry.account_id, entry.region).create_schedule(
             description=props.get("Description"),
             end_date=props.get("EndDate"),
             flexible_time_window=window,
@@ -153,21 +130,13 @@ class SchedulerSchedule(Resource):
             target=target,
             action_after_completion=props.get("ActionAfterCompletion"),
         )
-        return cls(schedule.name, account_id, region_name, Arn=schedule.arn, group=schedule.group_name)
+        return cls(schedule.name, entry.account_id, entry.region, Arn=schedule.arn, group=schedule.group_name)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Resource:
-        original_resource.delete(account_id, region_name)
-        if not (cloudformation_json.get("Properties") or {}).get("Name"):
-            new_resource_name = original_resource.physical_id  # the name it has
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+    def update(cls, change: Update) -> Resource:
+        change.original.delete(change.account_id, change.region)
+        name = change.new_name if change.props.get("Name") else change.original.physical_id  # the name it has
+        return cls.create(change.as_creation(name))
 
     def delete(self, account_id: str, region: str) -> None:
         try:
@@ -180,24 +149,16 @@ class SchedulerScheduleGroup(Resource):
     """``AWS::Scheduler::ScheduleGroup``; ``Ref`` is its name."""
 
     attributes = ("Arn",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Scheduler::ScheduleGroup"
+    name_property = "Name"
+    type_name = "AWS::Scheduler::ScheduleGroup"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> SchedulerScheduleGroup:
-        props = cloudformation_json.get("Properties") or {}
-        group = _scheduler(account_id, region_name).create_schedule_group(
-            (props.get("Name") or resource_name)[:64], props.get("Tags") or []
+    def create(cls, entry: Creation) -> SchedulerScheduleGroup:
+        props = entry.props
+        group = _scheduler(entry.account_id, entry.region).create_schedule_group(
+            (props.get("Name") or entry.name)[:64], props.get("Tags") or []
         )
-        return cls(group.name, account_id, region_name, Arn=group.arn)
+        return cls(group.name, entry.account_id, entry.region, Arn=group.arn)
 
     def delete(self, account_id: str, region: str) -> None:
         _scheduler(account_id, region).schedule_groups.pop(self.physical_id, None)
@@ -232,26 +193,18 @@ class StateMachineResource(Resource):
     attributes = ("Arn", "Name", "StateMachineRevisionId")
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html
     replaced_when_changed = ("StateMachineName", "StateMachineType")
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "StateMachineName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::StepFunctions::StateMachine"
+    name_property = "StateMachineName"
+    type_name = "AWS::StepFunctions::StateMachine"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> StateMachineResource:
+    def create(cls, entry: Creation) -> StateMachineResource:
         from moto.stepfunctions.models import stepfunctions_backends
 
-        props = cloudformation_json.get("Properties") or {}
+        props = entry.props
         tags = [{"key": t["Key"], "value": t["Value"]} for t in props.get("Tags") or []]
-        machine = stepfunctions_backends[account_id][region_name].create_state_machine(
-            (props.get("StateMachineName") or resource_name)[:80],
-            definition(props, account_id, region_name),
+        machine = stepfunctions_backends[entry.account_id][entry.region].create_state_machine(
+            (props.get("StateMachineName") or entry.name)[:80],
+            definition(props, entry.account_id, entry.region),
             props.get("RoleArn") or "",
             tags=tags,
             loggingConfiguration=camel(props.get("LoggingConfiguration")),
@@ -259,7 +212,12 @@ class StateMachineResource(Resource):
             sm_type=props.get("StateMachineType") or "STANDARD",
         )
         return cls(
-            machine.arn, account_id, region_name, Arn=machine.arn, Name=machine.name, StateMachineRevisionId=machine.arn
+            machine.arn,
+            entry.account_id,
+            entry.region,
+            Arn=machine.arn,
+            Name=machine.name,
+            StateMachineRevisionId=machine.arn,
         )
 
     @classmethod

@@ -29,7 +29,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from courselab.lab.cloudformation.locations import parse_document, read_location
+from courselab.lab.cloudformation.locations import openapi_body
+from courselab.lab.cloudformation.model_calls import Creation, Update
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 _VERBS = {"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"}
@@ -72,52 +73,39 @@ class HttpApi(Resource):
     """``AWS::ApiGatewayV2::Api``, including ``Body`` and quick create."""
 
     attributes = ("ApiEndpoint", "ApiId")
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Api"
+    name_property = "Name"
+    type_name = "AWS::ApiGatewayV2::Api"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> HttpApi:
-        props = cloudformation_json.get("Properties") or {}
-        body = _body(props, account_id, region_name)
+    def create(cls, entry: Creation) -> HttpApi:
+        props = entry.props
+        body = openapi_body(props, entry.account_id, entry.region)
         info = body.get("info") or {}
         tags = {t["name"]: t.get("x-amazon-apigateway-tag-value", "") for t in body.get("tags") or [] if "name" in t}
-        api = _backend(account_id, region_name).create_api(
+        api = _backend(entry.account_id, entry.region).create_api(
             api_key_selection_expression=props.get("ApiKeySelectionExpression"),
             cors_configuration=camel(props.get("CorsConfiguration")),
             description=props.get("Description") or info.get("description"),
             disable_schema_validation=props.get("DisableSchemaValidation"),
             disable_execute_api_endpoint=props.get("DisableExecuteApiEndpoint"),
-            name=props.get("Name") or info.get("title") or resource_name,
+            name=props.get("Name") or info.get("title") or entry.name,
             protocol_type=props.get("ProtocolType") or "HTTP",
             route_selection_expression=props.get("RouteSelectionExpression"),
             tags={**tags, **(props.get("Tags") or {})},
             version=props.get("Version") or (str(info["version"]) if "version" in info else None),
         )
         made = _build(api, props, body)
-        return cls(api.api_id, account_id, region_name, ApiEndpoint=api.api_endpoint, ApiId=api.api_id, made=made)
+        return cls(
+            api.api_id, entry.account_id, entry.region, ApiEndpoint=api.api_endpoint, ApiId=api.api_id, made=made
+        )
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> HttpApi:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, original_resource.physical_id)
-        body = _body(props, account_id, region_name)
+    def update(cls, change: Update) -> HttpApi:
+        props, account_id, region_name = change.props, change.account_id, change.region
+        api = _api(account_id, region_name, change.original.physical_id)
+        body = openapi_body(props, account_id, region_name)
         info = body.get("info") or {}
-        for kind, ids in original_resource.attrs["made"].items():  # what the previous body or Target made
+        for kind, ids in change.original.attrs["made"].items():  # what the previous body or Target made
             for made_id in ids:
                 getattr(api, kind).pop(made_id, None)
         api.name = props.get("Name") or info.get("title") or api.name
@@ -129,17 +117,6 @@ class HttpApi(Resource):
 
     def delete(self, account_id: str, region: str) -> None:
         _backend(account_id, region).delete_api(self.physical_id)
-
-
-def _body(props: dict[str, Any], account_id: str, region: str) -> dict[str, Any]:
-    body = props.get("Body")
-    if body is None and props.get("BodyS3Location"):
-        body = read_location(props["BodyS3Location"], account_id, region, "Properties.BodyS3Location")
-    if isinstance(body, str):
-        body = parse_document(body, "Properties.Body")
-    if body is not None and not isinstance(body, dict):
-        raise ResourceError("Properties.Body must be an OpenAPI document (a JSON object)")
-    return body or {}
 
 
 def _build(api: Any, props: dict[str, Any], body: dict[str, Any]) -> dict[str, list[str]]:
@@ -267,24 +244,17 @@ def _quick_create(api: Any, props: dict[str, Any], made: dict[str, list[str]]) -
 class HttpApiStage(Resource):
     """``AWS::ApiGatewayV2::Stage``; ``Ref`` is the stage name."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "StageName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Stage"
+    name_property = "StageName"
+    type_name = "AWS::ApiGatewayV2::Stage"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> HttpApiStage:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("ApiId", ""))
+    def create(cls, entry: Creation) -> HttpApiStage:
+        props = entry.props
+        api = _api(entry.account_id, entry.region, props.get("ApiId", ""))
         config = {k: v for k, v in camel(props).items() if k != "apiId" and v is not None}
-        config["stageName"] = props.get("StageName") or resource_name
+        config["stageName"] = props.get("StageName") or entry.name
         stage = api.create_stage(config)
-        return cls(stage.name, account_id, region_name, api_id=api.api_id)
+        return cls(stage.name, entry.account_id, entry.region, api_id=api.api_id)
 
     def delete(self, account_id: str, region: str) -> None:
         api = _backend(account_id, region).apis.get(self.attrs["api_id"])
@@ -303,33 +273,24 @@ class _ApiPart(Resource):
         raise NotImplementedError
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> _ApiPart:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("ApiId", ""))
+    def create(cls, entry: Creation) -> _ApiPart:
+        props = entry.props
+        api = _api(entry.account_id, entry.region, props.get("ApiId", ""))
         made_id = getattr(cls.make(api, props), cls.id_attribute)
-        return cls(made_id, account_id, region_name, api_id=api.api_id, **{cls.attributes[0]: made_id})
+        return cls(made_id, entry.account_id, entry.region, api_id=api.api_id, **{cls.attributes[0]: made_id})
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Resource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> _ApiPart:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("ApiId", ""))
-        getattr(api, cls.collection).pop(original_resource.physical_id, None)
+    def update(cls, change: Update) -> _ApiPart:
+        props, physical_id = change.props, change.original.physical_id
+        api = _api(change.account_id, change.region, props.get("ApiId", ""))
+        getattr(api, cls.collection).pop(physical_id, None)
         made = cls.make(api, props)
         collection = getattr(api, cls.collection)
         collection.pop(getattr(made, cls.id_attribute))
-        setattr(made, cls.id_attribute, original_resource.physical_id)  # same id, as an in-place update keeps it
-        collection[original_resource.physical_id] = made
-        attrs = {**original_resource.attrs, "api_id": api.api_id}
-        return cls(original_resource.physical_id, account_id, region_name, **attrs)
+        setattr(made, cls.id_attribute, physical_id)  # same id, as an in-place update keeps it
+        collection[physical_id] = made
+        attrs = {**change.original.attrs, "api_id": api.api_id}
+        return cls(physical_id, change.account_id, change.region, **attrs)
 
     def delete(self, account_id: str, region: str) -> None:
         api = _backend(account_id, region).apis.get(self.attrs["api_id"])
@@ -342,10 +303,7 @@ class HttpApiRoute(_ApiPart):
 
     attributes = ("RouteId",)
     collection, id_attribute = "routes", "route_id"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Route"
+    type_name = "AWS::ApiGatewayV2::Route"
 
     @classmethod
     def make(cls, api: Any, props: dict[str, Any]) -> Any:
@@ -369,10 +327,7 @@ class HttpApiIntegration(_ApiPart):
 
     attributes = ("IntegrationId",)
     collection = "integrations"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Integration"
+    type_name = "AWS::ApiGatewayV2::Integration"
 
     @classmethod
     def make(cls, api: Any, props: dict[str, Any]) -> Any:
@@ -402,10 +357,7 @@ class HttpApiAuthorizer(_ApiPart):
 
     attributes = ("AuthorizerId",)
     collection = "authorizers"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Authorizer"
+    type_name = "AWS::ApiGatewayV2::Authorizer"
 
     @classmethod
     def make(cls, api: Any, props: dict[str, Any]) -> Any:
@@ -428,17 +380,12 @@ class HttpApiDeployment(Resource):
     """``AWS::ApiGatewayV2::Deployment``: nothing to store (every lab stage serves the current routes)."""
 
     attributes = ("DeploymentId",)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Deployment"
+    type_name = "AWS::ApiGatewayV2::Deployment"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> HttpApiDeployment:
+    def create(cls, entry: Creation) -> HttpApiDeployment:
         import uuid
 
-        _api(account_id, region_name, (cloudformation_json.get("Properties") or {}).get("ApiId", ""))
+        _api(entry.account_id, entry.region, (entry.props).get("ApiId", ""))
         deployment_id = uuid.uuid4().hex[:6]
-        return cls(deployment_id, account_id, region_name, DeploymentId=deployment_id)
+        return cls(deployment_id, entry.account_id, entry.region, DeploymentId=deployment_id)

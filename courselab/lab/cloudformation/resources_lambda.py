@@ -37,6 +37,7 @@ import base64
 import json
 from typing import Any
 
+from courselab.lab.cloudformation.model_calls import Creation, Moto, Update, wrap_create, wrap_update
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 _OPTIONAL = (
@@ -113,36 +114,25 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
 
 
-def create_function(
-    original: Any,
-    cls: Any,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kw: Any,
-) -> Any:
+@wrap_create
+def create_function(entry: Creation, moto: Moto) -> Any:
     """``LambdaFunction.create_from_cloudformation_json`` with every property."""
-    return _backend(account_id, region_name).create_function(
-        function_spec(resource_name, cloudformation_json["Properties"])
-    )
+    return _create_function(entry)
 
 
-def update_function(
-    original: Any,
-    cls: Any,
-    original_resource: Any,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Any:
+def _create_function(entry: Creation) -> Any:
+    spec = function_spec(entry.name, entry.cloudformation_json["Properties"])
+    return _backend(entry.account_id, entry.region).create_function(spec)
+
+
+@wrap_update
+def update_function(change: Update, moto: Moto) -> Any:
     """``LambdaFunction.update_from_cloudformation_json``: the configuration and code the template now says."""
-    props = cloudformation_json["Properties"]
-    fn = original_resource
+    props = change.cloudformation_json["Properties"]
+    fn = change.original
     if props.get("FunctionName") and props["FunctionName"] != fn.function_name:  # a new name: a new function
-        created = create_function(original, cls, props["FunctionName"], cloudformation_json, account_id, region_name)
-        fn.delete(account_id, region_name)
+        created = _create_function(change.as_creation(props["FunctionName"]))
+        fn.delete(change.account_id, change.region)
         return created
     spec = function_spec(fn.function_name, props)
     fn.update_configuration(
@@ -171,24 +161,20 @@ def update_function(
 class LambdaPermission(Resource):
     """``AWS::Lambda::Permission``: one statement of the function's resource policy; ``Ref`` is its id."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Permission"
+    type_name = "AWS::Lambda::Permission"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaPermission:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> LambdaPermission:
+        props = entry.props
         name, qualifier = _name_and_qualifier(props.get("FunctionName", ""))
-        sid = resource_name[-100:]
+        sid = entry.name[-100:]
         keys = ("Action", "Principal", "SourceArn", "SourceAccount", "EventSourceToken", "PrincipalOrgID")
         request = {"StatementId": sid, **{k: props[k] for k in keys if props.get(k)}}
-        statement = _backend(account_id, region_name).add_permission(name, qualifier, json.dumps(request))
+        statement = _backend(entry.account_id, entry.region).add_permission(name, qualifier, json.dumps(request))
         if props.get("FunctionUrlAuthType"):
             condition = statement.setdefault("Condition", {}).setdefault("StringEquals", {})
             condition["lambda:FunctionUrlAuthType"] = props["FunctionUrlAuthType"]
-        return cls(sid, account_id, region_name, function=name, qualifier=qualifier)
+        return cls(sid, entry.account_id, entry.region, function=name, qualifier=qualifier)
 
     def delete(self, account_id: str, region: str) -> None:
         try:
@@ -201,19 +187,15 @@ class LambdaPermission(Resource):
 class LambdaEventInvokeConfig(Resource):
     """``AWS::Lambda::EventInvokeConfig``: how asynchronous invocations of ``Qualifier`` retry and where they go."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::EventInvokeConfig"
+    type_name = "AWS::Lambda::EventInvokeConfig"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaEventInvokeConfig:
+    def create(cls, entry: Creation) -> LambdaEventInvokeConfig:
         from moto.awslambda.models import EventInvokeConfig
 
-        props = cloudformation_json.get("Properties") or {}
+        props = entry.props
         qualifier = str(props.get("Qualifier") or "$LATEST")
-        fn = _backend(account_id, region_name).get_function(
+        fn = _backend(entry.account_id, entry.region).get_function(
             props["FunctionName"], None if qualifier == "$LATEST" else qualifier
         )
         config: dict[str, Any] = {
@@ -224,8 +206,8 @@ class LambdaEventInvokeConfig(Resource):
         fn.event_invoke_config = [EventInvokeConfig(fn.function_arn, fn.last_modified, config)]
         return cls(
             f"{fn.function_name}:{qualifier}",
-            account_id,
-            region_name,
+            entry.account_id,
+            entry.region,
             function=props["FunctionName"],
             qualifier=qualifier,
         )
@@ -245,21 +227,16 @@ class LambdaUrl(Resource):
     """``AWS::Lambda::Url``: the function's URL configuration; ``Ref`` is the function ARN."""
 
     attributes = ("FunctionArn", "FunctionUrl")
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Url"
+    type_name = "AWS::Lambda::Url"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> LambdaUrl:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> LambdaUrl:
+        props = entry.props
         name, _ = _name_and_qualifier(props.get("TargetFunctionArn", ""))
         config = {k: props[k] for k in ("AuthType", "Cors", "InvokeMode") if props.get(k) is not None}
-        url = _backend(account_id, region_name).create_function_url_config(name, config)
+        url = _backend(entry.account_id, entry.region).create_function_url_config(name, config)
         arn = url.function.function_arn
-        return cls(arn, account_id, region_name, FunctionArn=arn, FunctionUrl=url.url, function=name)
+        return cls(arn, entry.account_id, entry.region, FunctionArn=arn, FunctionUrl=url.url, function=name)
 
     def delete(self, account_id: str, region: str) -> None:
         try:
@@ -318,18 +295,13 @@ class EventSourceMappingResource(Resource):
     attributes = ("Id", "EventSourceMappingArn")
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html
     replaced_when_changed = ("EventSourceArn", "StartingPosition", "StartingPositionTimestamp", "Queues", "Topics")
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::EventSourceMapping"
+    type_name = "AWS::Lambda::EventSourceMapping"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> EventSourceMappingResource:
-        spec = mapping_spec(cloudformation_json.get("Properties") or {})
-        esm = _backend(account_id, region_name).create_event_source_mapping(spec)
-        return cls(esm.uuid, account_id, region_name, Id=esm.uuid, EventSourceMappingArn=esm.arn)
+    def create(cls, entry: Creation) -> EventSourceMappingResource:
+        spec = mapping_spec(entry.props)
+        esm = _backend(entry.account_id, entry.region).create_event_source_mapping(spec)
+        return cls(esm.uuid, entry.account_id, entry.region, Id=esm.uuid, EventSourceMappingArn=esm.arn)
 
     @classmethod
     def update_in_place(
@@ -349,22 +321,15 @@ class EventSourceMappingResource(Resource):
 # -- layers (wraps and additions to moto's model) ----------------------------------------------------
 
 
-def create_layer_version(
-    original: Any,
-    cls: Any,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kw: Any,
-) -> Any:
+@wrap_create
+def create_layer_version(entry: Creation, moto: Moto) -> Any:
     """``LayerVersion.create_from_cloudformation_json`` naming the layer ``LayerName`` (moto reads no
     name property) and keeping ``CompatibleArchitectures``."""
-    props = cloudformation_json["Properties"]
+    props = entry.cloudformation_json["Properties"]
     keys = ("Description", "CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo")
-    spec = {"LayerName": props.get("LayerName") or resource_name, "Content": props["Content"]}
+    spec = {"LayerName": props.get("LayerName") or entry.name, "Content": props["Content"]}
     spec.update({k: props[k] for k in keys if props.get(k) is not None})
-    return _backend(account_id, region_name).publish_layer_version(spec)
+    return _backend(entry.account_id, entry.region).publish_layer_version(spec)
 
 
 def layer_version_arn(self: Any) -> str:

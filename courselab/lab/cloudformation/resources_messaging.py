@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from courselab.lab.cloudformation.model_calls import Creation
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 
 _SUBSCRIPTION_ATTRIBUTES = (
@@ -53,26 +54,21 @@ class SnsSubscription(Resource):
 
     attributes = ("Arn",)
     replaced_when_changed = ("TopicArn", "Endpoint", "Protocol")  # the page linked in the module docstring
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
+    type_name = "AWS::SNS::Subscription"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> SnsSubscription:
+    def create(cls, entry: Creation) -> SnsSubscription:
         from moto.sns.models import sns_backends
 
-        props = cloudformation_json.get("Properties") or {}
+        props = entry.props
         for required in ("TopicArn", "Protocol"):
             if not props.get(required):
                 raise ResourceError(f"Properties.{required} is required")
-        region = props.get("Region") or _region_of(props["TopicArn"], region_name)
-        backend = sns_backends[account_id][region]
+        region = props.get("Region") or _region_of(props["TopicArn"], entry.region)
+        backend = sns_backends[entry.account_id][region]
         subscription = backend.subscribe(props["TopicArn"], props.get("Endpoint") or "", props["Protocol"])
         _set_attributes(backend, subscription.arn, props)
-        return cls(subscription.arn, account_id, region, Arn=subscription.arn, topic=props["TopicArn"])
+        return cls(subscription.arn, entry.account_id, region, Arn=subscription.arn, topic=props["TopicArn"])
 
     @classmethod
     def update_in_place(
@@ -112,22 +108,18 @@ def _set_attributes(backend: Any, arn: str, props: dict[str, Any]) -> None:
 class SnsTopicPolicy(Resource):
     """``AWS::SNS::TopicPolicy``: ``PolicyDocument`` becomes the ``Policy`` of every topic in ``Topics``."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::TopicPolicy"
+    type_name = "AWS::SNS::TopicPolicy"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> SnsTopicPolicy:
+    def create(cls, entry: Creation) -> SnsTopicPolicy:
         from moto.sns.models import sns_backends
 
-        props = cloudformation_json.get("Properties") or {}
+        props = entry.props
         topics = list(props.get("Topics") or [])
         for arn in topics:
-            topic = sns_backends[account_id][_region_of(arn, region_name)].get_topic(arn)
+            topic = sns_backends[entry.account_id][_region_of(arn, entry.region)].get_topic(arn)
             topic.policy = _json(props.get("PolicyDocument") or {})
-        return cls(f"{resource_name}", account_id, region_name, topics=topics)
+        return cls(f"{entry.name}", entry.account_id, entry.region, topics=topics)
 
     def delete(self, account_id: str, region: str) -> None:
         from moto.sns.models import sns_backends
@@ -141,19 +133,15 @@ class SnsTopicPolicy(Resource):
 class SqsQueuePolicy(Resource):
     """``AWS::SQS::QueuePolicy``: ``PolicyDocument`` becomes the ``Policy`` of every queue URL in ``Queues``."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::QueuePolicy"
+    type_name = "AWS::SQS::QueuePolicy"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> SqsQueuePolicy:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> SqsQueuePolicy:
+        props = entry.props
         queues = list(props.get("Queues") or [])
         for url in queues:
-            _queue(account_id, region_name, url).policy = _json(props.get("PolicyDocument") or {})
-        return cls(resource_name, account_id, region_name, queues=queues)
+            _queue(entry.account_id, entry.region, url).policy = _json(props.get("PolicyDocument") or {})
+        return cls(entry.name, entry.account_id, entry.region, queues=queues)
 
     def delete(self, account_id: str, region: str) -> None:
         for url in self.attrs["queues"]:
@@ -179,24 +167,20 @@ def _queue(account_id: str, region: str, url: str) -> Any:
 class S3BucketPolicy(Resource):
     """``AWS::S3::BucketPolicy``: ``PolicyDocument`` becomes ``Bucket``'s policy."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
+    type_name = "AWS::S3::BucketPolicy"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> S3BucketPolicy:
+    def create(cls, entry: Creation) -> S3BucketPolicy:
         from moto.s3.models import s3_backends
         from moto.utilities.utils import get_partition
 
-        props = cloudformation_json.get("Properties") or {}
+        props = entry.props
         if not props.get("Bucket"):
             raise ResourceError("Properties.Bucket is required")
-        s3_backends[account_id][get_partition(region_name)].put_bucket_policy(
+        s3_backends[entry.account_id][get_partition(entry.region)].put_bucket_policy(
             props["Bucket"], _json(props.get("PolicyDocument") or {}).encode()
         )
-        return cls(props["Bucket"], account_id, region_name)
+        return cls(props["Bucket"], entry.account_id, entry.region)
 
     def delete(self, account_id: str, region: str) -> None:
         from moto.s3.exceptions import MissingBucket

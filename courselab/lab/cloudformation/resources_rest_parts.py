@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from courselab.lab.cloudformation.model_calls import Creation
 from courselab.lab.cloudformation.resources import Resource, ResourceError
 from courselab.lab.cloudformation.resources_http_api import camel
 
@@ -36,9 +37,22 @@ def _api(account_id: str, region: str, api_id: str) -> Any:
 
 
 class _Part(Resource):
-    """A part kept in one of a REST API's collections (``api.<collection>[key]``)."""
+    """A part kept in one of a REST API's collections (``api.<collection>[key]``), made by :meth:`make`."""
 
     collection = ""
+
+    @classmethod
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
+        """Make the part in ``api``; its key (``Ref``, and the first of ``attributes``)."""
+        raise NotImplementedError
+
+    @classmethod
+    def create(cls, entry: Creation) -> _Part:
+        props = entry.props
+        api = _api(entry.account_id, entry.region, props.get("RestApiId", ""))
+        key = cls.make(_backend(entry.account_id, entry.region), api, props, entry.name)
+        attrs = {cls.attributes[0]: key} if cls.attributes else {}
+        return cls(key, entry.account_id, entry.region, api_id=api.id, **attrs)
 
     def delete(self, account_id: str, region: str) -> None:
         from moto.apigateway.models import apigateway_backends
@@ -53,19 +67,12 @@ class RestAuthorizer(_Part):
 
     attributes = ("AuthorizerId",)
     collection = "authorizers"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Authorizer"
+    type_name = "AWS::ApiGateway::Authorizer"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestAuthorizer:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("RestApiId", ""))
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
         ttl = props.get("AuthorizerResultTtlInSeconds")
-        authorizer = _backend(account_id, region_name).create_authorizer(
+        authorizer = backend.create_authorizer(
             api.id,
             props.get("Name") or resource_name,
             props.get("Type") or "TOKEN",
@@ -77,7 +84,7 @@ class RestAuthorizer(_Part):
             identiy_validation_expression=props.get("IdentityValidationExpression"),
             authorizer_result_ttl=int(ttl) if ttl is not None else None,
         )
-        return cls(authorizer.id, account_id, region_name, api_id=api.id, AuthorizerId=authorizer.id)
+        return authorizer.id
 
 
 class RestRequestValidator(_Part):
@@ -85,99 +92,67 @@ class RestRequestValidator(_Part):
 
     attributes = ("RequestValidatorId",)
     collection = "request_validators"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::RequestValidator"
+    type_name = "AWS::ApiGateway::RequestValidator"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestRequestValidator:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("RestApiId", ""))
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
         validator = api.create_request_validator(
             props.get("Name") or resource_name,
             str(props.get("ValidateRequestBody")).lower() == "true",
             str(props.get("ValidateRequestParameters")).lower() == "true",
         )
-        return cls(validator.id, account_id, region_name, api_id=api.id, RequestValidatorId=validator.id)
+        return validator.id
 
 
 class RestModel(_Part):
     """``AWS::ApiGateway::Model``; ``Ref`` is its name."""
 
     collection = "models"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Model"
+    name_property = "Name"
+    type_name = "AWS::ApiGateway::Model"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestModel:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("RestApiId", ""))
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
         schema = props.get("Schema") or {}
-        model = _backend(account_id, region_name).create_model(
+        model = backend.create_model(
             api.id,
             props.get("Name") or resource_name.replace("-", ""),
             props.get("ContentType") or "application/json",
             props.get("Description") or "",
             schema if isinstance(schema, str) else json.dumps(schema),
         )
-        return cls(model.name, account_id, region_name, api_id=api.id)
+        return model.name
 
 
 class RestGatewayResponse(_Part):
     """``AWS::ApiGateway::GatewayResponse``: what API Gateway answers for one of its own errors."""
 
     collection = "gateway_responses"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::GatewayResponse"
+    type_name = "AWS::ApiGateway::GatewayResponse"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestGatewayResponse:
-        props = cloudformation_json.get("Properties") or {}
-        api = _api(account_id, region_name, props.get("RestApiId", ""))
+    def make(cls, backend: Any, api: Any, props: dict[str, Any], resource_name: str) -> str:
         api.put_gateway_response(
             props["ResponseType"],
             props.get("StatusCode"),
             props.get("ResponseParameters"),
             props.get("ResponseTemplates"),
         )
-        return cls(props["ResponseType"], account_id, region_name, api_id=api.id)
+        return str(props["ResponseType"])
 
 
 class RestApiKey(Resource):
     """``AWS::ApiGateway::ApiKey``; ``Ref`` and ``GetAtt APIKeyId`` are its id."""
 
     attributes = ("APIKeyId",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::ApiKey"
+    name_property = "Name"
+    type_name = "AWS::ApiGateway::ApiKey"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestApiKey:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> RestApiKey:
+        props = entry.props
         payload = {
-            "name": props.get("Name") or resource_name,
+            "name": props.get("Name") or entry.name,
             "description": props.get("Description"),
             "enabled": str(props.get("Enabled", False)).lower() == "true",
             "value": props.get("Value"),
@@ -187,8 +162,10 @@ class RestApiKey(Resource):
             "customerId": props.get("CustomerId"),
             "tags": props.get("Tags"),
         }
-        key = _backend(account_id, region_name).create_api_key({k: v for k, v in payload.items() if v is not None})
-        return cls(key.id, account_id, region_name, APIKeyId=key.id)
+        key = _backend(entry.account_id, entry.region).create_api_key(
+            {k: v for k, v in payload.items() if v is not None}
+        )
+        return cls(key.id, entry.account_id, entry.region, APIKeyId=key.id)
 
     def delete(self, account_id: str, region: str) -> None:
         _backend(account_id, region).keys.pop(self.physical_id, None)
@@ -198,20 +175,15 @@ class RestUsagePlan(Resource):
     """``AWS::ApiGateway::UsagePlan``: stages, throttle and quota; ``Ref`` is its id."""
 
     attributes = ("Id",)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::UsagePlan"
+    type_name = "AWS::ApiGateway::UsagePlan"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestUsagePlan:
-        props = cloudformation_json.get("Properties") or {}
+    def create(cls, entry: Creation) -> RestUsagePlan:
+        props = entry.props
         payload = {k: v for k, v in camel(props).items() if k not in ("usagePlanName", "tags") and v is not None}
-        payload["name"] = props.get("UsagePlanName") or resource_name
-        plan = _backend(account_id, region_name).create_usage_plan(payload)
-        return cls(plan.id, account_id, region_name, Id=plan.id)
+        payload["name"] = props.get("UsagePlanName") or entry.name
+        plan = _backend(entry.account_id, entry.region).create_usage_plan(payload)
+        return cls(plan.id, entry.account_id, entry.region, Id=plan.id)
 
     def delete(self, account_id: str, region: str) -> None:
         backend = _backend(account_id, region)
@@ -222,22 +194,18 @@ class RestUsagePlan(Resource):
 class RestUsagePlanKey(Resource):
     """``AWS::ApiGateway::UsagePlanKey``: an API key in a usage plan; ``Ref`` is the key's id."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::UsagePlanKey"
+    type_name = "AWS::ApiGateway::UsagePlanKey"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
-    ) -> RestUsagePlanKey:
-        props = cloudformation_json.get("Properties") or {}
-        backend = _backend(account_id, region_name)
+    def create(cls, entry: Creation) -> RestUsagePlanKey:
+        props = entry.props
+        backend = _backend(entry.account_id, entry.region)
         if props.get("UsagePlanId") not in backend.usage_plans:
             raise ResourceError(f"Properties.UsagePlanId: no usage plan {props.get('UsagePlanId')!r} in the lab")
         backend.create_usage_plan_key(
             props["UsagePlanId"], {"keyId": props.get("KeyId"), "keyType": props.get("KeyType")}
         )
-        return cls(props["KeyId"], account_id, region_name, plan=props["UsagePlanId"])
+        return cls(props["KeyId"], entry.account_id, entry.region, plan=props["UsagePlanId"])
 
     def delete(self, account_id: str, region: str) -> None:
         _backend(account_id, region).usage_plan_keys.get(self.attrs["plan"], {}).pop(self.physical_id, None)

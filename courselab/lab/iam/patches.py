@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from courselab.lab.cloudformation.model_calls import Creation, Moto, wrap_create
 from courselab.lab.iam import managed_policies
 from courselab.lab.patching import Patches
 
@@ -44,22 +45,15 @@ def list_policies(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 @patches.wrap("moto.iam.models:Role.create_from_cloudformation_json")
-def role_from_cloudformation(
-    original: Any,
-    cls: Any,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kwargs: Any,
-) -> Any:
+@wrap_create
+def role_from_cloudformation(entry: Creation, moto: Moto) -> Any:
     """``AWS::IAM::Role`` with ``ManagedPolicyArns`` attaches them (moto drops the property)."""
     from moto.iam.models import iam_backends
     from moto.utilities.utils import get_partition
 
-    role = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-    backend = iam_backends[account_id][get_partition(region_name)]
-    for arn in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns") or []:
+    role = moto(entry)
+    backend = iam_backends[entry.account_id][get_partition(entry.region)]
+    for arn in entry.cloudformation_json.get("Properties", {}).get("ManagedPolicyArns") or []:
         backend.attach_role_policy(arn, role.name)
     return role
 

@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,6 +14,8 @@ import boto3
 from courselab.lab.apigateway.proxy import invoke_url
 
 ACCOUNT = "123456789012"
+#: The Lambda authorizer the authorizer tests deploy (its answer depends on the token it is given).
+AUTHORIZER = Path(__file__).parent / "handlers" / "lambda_authorizer.py"
 REGION = "us-east-1"
 
 
@@ -99,6 +102,11 @@ class RestApi:
     def deploy(self, stage: str = "dev", **args: Any) -> str:
         self.client.create_deployment(restApiId=self.id, stageName=stage, **args)
         return invoke_url(self.endpoint(), self.id, stage)
+
+    def set_stage(self, settings: dict[str, str], stage: str = "dev") -> None:
+        """UpdateStage with one ``replace`` patch operation per path → value of ``settings``."""
+        operations = [{"op": "replace", "path": path, "value": value} for path, value in settings.items()]
+        self.client.update_stage(restApiId=self.id, stageName=stage, patchOperations=operations)
 
     @staticmethod
     def endpoint() -> str:

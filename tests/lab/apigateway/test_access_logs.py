@@ -46,14 +46,7 @@ def test_a_rest_stage_logs_each_request_in_its_format(lab: courselab.Lab, deploy
     api = RestApi()
     api.method("/items/{id}", "GET", {"type": "AWS_PROXY", "uri": lambda_uri(fn)})
     url = api.deploy()
-    api.client.update_stage(
-        restApiId=api.id,
-        stageName="dev",
-        patchOperations=[
-            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": _group("api-access")},
-            {"op": "replace", "path": "/accessLogSettings/format", "value": JSON_FORMAT},
-        ],
-    )
+    api.set_stage({"/accessLogSettings/destinationArn": _group("api-access"), "/accessLogSettings/format": JSON_FORMAT})
     ok = call("GET", f"{url}/items/7")
     missing = call("GET", f"{url}/nothing")
     events = _lines("api-access", 2)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import boto3
 
 import courselab
 from courselab.lab.apigateway.proxy import invoke_url
 from tests.lab.apigateway.helpers import RestApi, call, lambda_uri
-
-AUTHORIZER = Path(__file__).parent / "handlers" / "lambda_authorizer.py"
 
 
 def _rest(fn: str, authorizer: dict | None = None, auth_type: str = "CUSTOM", ttl: int = 0) -> tuple[RestApi, str]:
@@ -39,6 +35,19 @@ def _http(lab: courselab.Lab, fn: str, auth_type: str, authorizer: dict | None =
     client.create_route(ApiId=api_id, RouteKey="GET /open", Target=f"integrations/{integration}")
     client.create_stage(ApiId=api_id, StageName="$default")
     return api_id, invoke_url(lab.endpoint, api_id)
+
+
+def http_request_authorizer(function_arn: str, version: str, simple: bool = False) -> dict:
+    """An HTTP API Lambda ``REQUEST`` authorizer of payload ``version`` reading the ``Authorization`` header."""
+    spec = {
+        "AuthorizerType": "REQUEST",
+        "AuthorizerUri": lambda_uri(function_arn),
+        "IdentitySource": ["$request.header.Authorization"],
+        "AuthorizerPayloadFormatVersion": version,
+    }
+    if simple:
+        spec["EnableSimpleResponses"] = True
+    return spec
 
 
 def test_rest_authorization_the_lab_does_not_run_fails_loudly(lab: courselab.Lab, deploy) -> None:

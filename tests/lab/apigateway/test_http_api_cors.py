@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import courselab
 from tests.lab.apigateway.helpers import call
-from tests.lab.apigateway.test_authorizers import AUTHORIZER, _http
-from tests.lab.apigateway.test_lambda_authorizers import lambda_uri
+from tests.lab.apigateway.test_authorizers import _http, http_request_authorizer
 
 CORS = {
     "AllowOrigins": ["https://app.example.com"],
@@ -62,16 +61,11 @@ def test_without_a_cors_configuration_options_is_routed(lab: courselab.Lab, depl
     assert answer.headers["Access-Control-Allow-Origin"] is None
 
 
-def test_a_preflight_needs_no_authorization_but_the_request_does(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
-    authorizer = {
-        "AuthorizerType": "REQUEST",
-        "AuthorizerUri": lambda_uri(authorizer_fn),
-        "IdentitySource": ["$request.header.Authorization"],
-        "AuthorizerPayloadFormatVersion": "2.0",
-        "EnableSimpleResponses": True,
-    }
+def test_a_preflight_needs_no_authorization_but_the_request_does(
+    lab: courselab.Lab, echo_and_authorizer: tuple[str, str]
+) -> None:
+    fn, authorizer_fn = echo_and_authorizer
+    authorizer = http_request_authorizer(authorizer_fn, "2.0", simple=True)
     _, url = _http(lab, fn, "CUSTOM", authorizer, CorsConfiguration=CORS)
     assert _preflight(url, "https://app.example.com").status == 204
     refused = call("GET", f"{url}/items", headers={"Origin": "https://app.example.com"})

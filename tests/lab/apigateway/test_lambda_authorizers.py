@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 import courselab
 from tests.lab.apigateway.helpers import call, lambda_uri
-from tests.lab.apigateway.test_authorizers import AUTHORIZER, _http, _rest
+from tests.lab.apigateway.test_authorizers import _http, _rest, http_request_authorizer
 
 
 def _token(authorizer_fn: str, **args: object) -> dict:
@@ -16,9 +18,10 @@ def _token(authorizer_fn: str, **args: object) -> dict:
     }
 
 
-def test_a_token_authorizer_allows_and_its_context_reaches_the_integration(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
+def test_a_token_authorizer_allows_and_its_context_reaches_the_integration(
+    lab: courselab.Lab, echo_and_authorizer: tuple[str, str]
+) -> None:
+    fn, authorizer_fn = echo_and_authorizer
     api, url = _rest(fn, _token(authorizer_fn))
     answer = call("GET", f"{url}/items", headers={"Authorization": "allow-me"})
     assert answer.status == 200, answer.body
@@ -31,9 +34,8 @@ def test_a_token_authorizer_allows_and_its_context_reaches_the_integration(lab: 
     assert call("GET", f"{url}/open").status == 200
 
 
-def test_a_token_authorizer_refuses(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
+def test_a_token_authorizer_refuses(lab: courselab.Lab, echo_and_authorizer: tuple[str, str]) -> None:
+    fn, authorizer_fn = echo_and_authorizer
     _, url = _rest(fn, _token(authorizer_fn, identityValidationExpression="^[a-z-]+$"))
     missing = call("GET", f"{url}/items")
     assert (missing.status, missing.json()) == (401, {"message": "Unauthorized"})
@@ -54,9 +56,10 @@ def test_a_token_authorizer_refuses(lab: courselab.Lab, deploy) -> None:
     assert call("GET", f"{url}/items", headers={"Authorization": "get-only"}).status == 200
 
 
-def test_a_token_authorizers_result_is_cached_for_its_ttl_and_evaluated_per_method(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
+def test_a_token_authorizers_result_is_cached_for_its_ttl_and_evaluated_per_method(
+    lab: courselab.Lab, echo_and_authorizer: tuple[str, str]
+) -> None:
+    fn, authorizer_fn = echo_and_authorizer
     _, url = _rest(fn, _token(authorizer_fn), ttl=300)
     first = call("GET", f"{url}/items", headers={"Authorization": "allow"}).json()["requestContext"]["authorizer"]
     again = call("GET", f"{url}/items", headers={"Authorization": "allow"}).json()["requestContext"]["authorizer"]
@@ -67,9 +70,8 @@ def test_a_token_authorizers_result_is_cached_for_its_ttl_and_evaluated_per_meth
     assert other["stamp"] != first["stamp"]
 
 
-def test_a_request_authorizer_gets_the_request(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
+def test_a_request_authorizer_gets_the_request(lab: courselab.Lab, echo_and_authorizer: tuple[str, str]) -> None:
+    fn, authorizer_fn = echo_and_authorizer
     authorizer = {
         "type": "REQUEST",
         "authorizerUri": lambda_uri(authorizer_fn),
@@ -83,16 +85,9 @@ def test_a_request_authorizer_gets_the_request(lab: courselab.Lab, deploy) -> No
     assert call("GET", f"{url}/items?tenant=t1", headers={"Authorization": "deny"}).status == 403
 
 
-def test_an_http_api_simple_response_authorizer(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
-    authorizer = {
-        "AuthorizerType": "REQUEST",
-        "AuthorizerUri": lambda_uri(authorizer_fn),
-        "IdentitySource": ["$request.header.Authorization"],
-        "AuthorizerPayloadFormatVersion": "2.0",
-        "EnableSimpleResponses": True,
-    }
+def test_an_http_api_simple_response_authorizer(lab: courselab.Lab, echo_and_authorizer: tuple[str, str]) -> None:
+    fn, authorizer_fn = echo_and_authorizer
+    authorizer = http_request_authorizer(authorizer_fn, "2.0", simple=True)
     api_id, url = _http(lab, fn, "CUSTOM", authorizer)
     missing = call("GET", f"{url}/items")
     assert (missing.status, missing.json()) == (401, {"message": "Unauthorized"})
@@ -106,15 +101,9 @@ def test_an_http_api_simple_response_authorizer(lab: courselab.Lab, deploy) -> N
     assert call("GET", f"{url}/items", headers={"Authorization": "boom"}).status == 500
 
 
-def test_an_http_api_policy_authorizer_with_payload_1(lab: courselab.Lab, deploy) -> None:
-    fn = deploy("echo-api", "echo_api.py")
-    authorizer_fn = deploy("authorizer", AUTHORIZER)
-    authorizer = {
-        "AuthorizerType": "REQUEST",
-        "AuthorizerUri": lambda_uri(authorizer_fn),
-        "IdentitySource": ["$request.header.Authorization"],
-        "AuthorizerPayloadFormatVersion": "1.0",
-    }
+def test_an_http_api_policy_authorizer_with_payload_1(lab: courselab.Lab, echo_and_authorizer: tuple[str, str]) -> None:
+    fn, authorizer_fn = echo_and_authorizer
+    authorizer = http_request_authorizer(authorizer_fn, "1.0")
     _, url = _http(lab, fn, "CUSTOM", authorizer)
     answer = call("GET", f"{url}/items", headers={"Authorization": "allow"})
     assert answer.status == 200, answer.body
@@ -122,3 +111,27 @@ def test_an_http_api_policy_authorizer_with_payload_1(lab: courselab.Lab, deploy
     assert (seen["version"], seen["type"], seen["token"]) == ("1.0", "REQUEST", "allow")
     assert call("GET", f"{url}/items", headers={"Authorization": "deny"}).status == 403
     assert call("POST", f"{url}/items", {}, headers={"Authorization": "get-only"}).status == 403
+
+
+def test_identity_sources_read_headers_queries_stage_variables_and_context_as_each_kind_names_them() -> None:
+    from courselab.lab.apigateway.authorizers import _identity
+    from courselab.lab.apigateway.exchange import Exchange
+    from courselab.lab.apigateway.integration import Reply
+    from courselab.lab.apigateway.payloads import IncomingRequest
+
+    req = IncomingRequest("GET", "/a%20b", "t=1&t=2", [("Authorization", "tok")], b"", "10.0.0.1", request_id="r1")
+    rest = Exchange("rest", req, "api", "1", "us-east-1", "live", "d", resource_path="/a b", resource_id="res")
+    http = Exchange("http", req, "api", "1", "us-east-1", "live", "d", route_key="GET /a b")
+    stage = {"v": "x"}
+    assert _identity("rest", rest, "method.request.header.Authorization", stage) == "tok"
+    assert _identity("http", http, " $request.header.authorization ", stage) == "tok"
+    assert _identity("rest", rest, "method.request.querystring.t", stage) == "2"  # the last value
+    assert _identity("http", http, "$request.querystring.t", stage) == "1,2"  # all of them
+    assert _identity("rest", rest, "method.request.querystring.none", stage) is None
+    assert _identity("rest", rest, "stageVariables.v", stage) == _identity("http", http, "$stageVariables.v", stage)
+    assert _identity("rest", rest, "context.resourceId", stage) == "res"
+    assert _identity("rest", rest, "context.path", stage) == _identity("http", http, "$context.path", stage) == "/a b"
+    assert _identity("http", http, "$context.routeKey", stage) == "GET /a b"
+    for kind, exchange, source in (("rest", rest, "context.routeKey"), ("http", http, "$context.resourceId")):
+        with pytest.raises(Reply):
+            _identity(kind, exchange, source, stage)

@@ -19,6 +19,14 @@ from tests.lab.apigateway.helpers import ACCOUNT, REGION, RestApi, call, lambda_
 JSON = "application/json"
 
 
+def _action_api(path: str, service: str, action: str, template: str) -> str:
+    """A REST API whose ``POST path`` calls ``service``'s ``action`` with the mapped body: the URL of ``path``."""
+    api = RestApi()
+    uri = f"arn:aws:apigateway:{REGION}:{service}:action/{action}"
+    api.method(path, "POST", {"type": "AWS", "uri": uri, "requestTemplates": {JSON: template}}, [{"statusCode": "200"}])
+    return f"{api.deploy()}{path}"
+
+
 def _sqs_api(queue_name: str, **integration: object) -> tuple[RestApi, str]:
     api = RestApi()
     api.method(
@@ -139,18 +147,7 @@ def test_a_step_functions_integration_starts_an_execution_with_the_body_as_input
     template = (
         f'{{"input": "$util.escapeJavaScript($input.json(\'$\'))", "stateMachineArn": "{machine["stateMachineArn"]}"}}'
     )
-    api = RestApi()
-    api.method(
-        "/start",
-        "POST",
-        {
-            "type": "AWS",
-            "uri": f"arn:aws:apigateway:{REGION}:states:action/StartExecution",
-            "requestTemplates": {JSON: template},
-        },
-        [{"statusCode": "200"}],
-    )
-    answer = call("POST", f"{api.deploy()}/start", {"order": 7})
+    answer = call("POST", _action_api("/start", "states", "StartExecution", template), {"order": 7})
     assert answer.status == 200, answer.body
     execution = answer.json()["executionArn"]
     assert json.loads(sfn.describe_execution(executionArn=execution)["input"]) == {"order": 7}
@@ -166,18 +163,7 @@ def test_an_eventbridge_integration_puts_the_event_a_rule_delivers(lab: coursela
         '{"Entries": [{"Source": "shop.web", "DetailType": "signup", '
         '"Detail": "$util.escapeJavaScript($input.json(\'$\'))", "EventBusName": "default"}]}'
     )
-    api = RestApi()
-    api.method(
-        "/signups",
-        "POST",
-        {
-            "type": "AWS",
-            "uri": f"arn:aws:apigateway:{REGION}:events:action/PutEvents",
-            "requestTemplates": {JSON: template},
-        },
-        [{"statusCode": "200"}],
-    )
-    answer = call("POST", f"{api.deploy()}/signups", {"email": "ada@example.com"})
+    answer = call("POST", _action_api("/signups", "events", "PutEvents", template), {"email": "ada@example.com"})
     assert answer.status == 200, answer.body
     assert answer.json()["FailedEntryCount"] == 0
     delivered = json.loads(wait_until(lambda: sqs.receive_message(QueueUrl=queue).get("Messages"))[0]["Body"])
@@ -210,11 +196,7 @@ def test_selection_patterns_map_a_service_error_to_its_own_status(lab: courselab
     assert failed.json() == {"error": "Requested resource not found"}
     assert failed.headers["X-Reason"] == "no such table"
     create_on_demand_table("present")
-    boto3.client("apigateway").update_stage(
-        restApiId=api.id,
-        stageName="dev",
-        patchOperations=[{"op": "replace", "path": "/variables/table", "value": "present"}],
-    )
+    api.set_stage({"/variables/table": "present"})
     assert call("POST", f"{url}/items", {}).json() == {"ok": True}
 
 
@@ -326,3 +308,14 @@ def test_an_s3_integration_reads_and_writes_objects_by_path_with_mapped_headers(
     assert read.headers.get_all("Content-Type") == ["text/plain"]
     assert call("PUT", f"{url}/files/new.txt", b"uploaded", {"Content-Type": "text/plain"}).status == 200
     assert s3.get_object(Bucket="docs", Key="new.txt")["Body"].read() == b"uploaded"
+
+
+def test_a_body_parameter_is_the_json_value_at_its_path_or_the_whole_body() -> None:
+    from courselab.lab.apigateway.vtl import body_value
+
+    body = b'{"text": "hi", "order": {"sku": 7}}'
+    assert body_value(body, "") == body.decode()
+    assert body_value(body, "text") == "hi"
+    assert body_value(body, "order") == '{"sku": 7}'
+    assert body_value(body, "missing") is None
+    assert body_value(b"plain", "text") is None

@@ -78,14 +78,7 @@ def test_stage_throttling_applies_to_every_client(lab: courselab.Lab, deploy) ->
     api = RestApi()
     api.method("/items", "GET", {"type": "AWS_PROXY", "uri": lambda_uri(fn)})
     url = api.deploy()
-    api.client.update_stage(
-        restApiId=api.id,
-        stageName="dev",
-        patchOperations=[
-            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0.5"},
-            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "1"},
-        ],
-    )
+    api.set_stage({"/*/*/throttling/rateLimit": "0.5", "/*/*/throttling/burstLimit": "1"})
     first, second = (call("GET", f"{url}/items") for _ in range(2))
     assert (first.status, second.status) == (200, 429)
     assert second.json() == {"message": "Too Many Requests"}

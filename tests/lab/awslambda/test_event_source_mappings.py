@@ -67,6 +67,15 @@ def queue_arn(url: str) -> str:
     return boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
+def queue_with_dead_letters(name: str) -> tuple[str, str]:
+    """Queue ``name`` (visibility timeout 2 s) whose messages move to ``name-dlq`` after two receives: both URLs."""
+    sqs = boto3.client("sqs")
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    redrive = json.dumps({"deadLetterTargetArn": queue_arn(dlq), "maxReceiveCount": "2"})
+    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "2", "RedrivePolicy": redrive})["QueueUrl"]
+    return url, dlq
+
+
 def test_sqs_batches_up_to_batch_size_including_messages_sent_before_the_mapping(
     sources: courselab.Lab, deploy: Callable[..., str]
 ) -> None:
@@ -125,14 +134,7 @@ def test_sqs_failed_batch_reappears_then_goes_to_the_dead_letter_queue(
     sources: courselab.Lab, deploy: Callable[..., str]
 ) -> None:
     sqs = boto3.client("sqs")
-    dlq = sqs.create_queue(QueueName="orders-dlq")["QueueUrl"]
-    url = sqs.create_queue(
-        QueueName="orders",
-        Attributes={
-            "VisibilityTimeout": "2",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": queue_arn(dlq), "maxReceiveCount": "2"}),
-        },
-    )["QueueUrl"]
+    url, dlq = queue_with_dead_letters("orders")
     function = recorder(deploy, timeout=2, FAIL="1")
     boto3.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn(url), FunctionName=function)
     sqs.send_message(QueueUrl=url, MessageBody="poison")
@@ -148,14 +150,7 @@ def test_sqs_report_batch_item_failures_retries_only_the_failed_message(
     sources: courselab.Lab, deploy: Callable[..., str]
 ) -> None:
     sqs = boto3.client("sqs")
-    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-    url = sqs.create_queue(
-        QueueName="work",
-        Attributes={
-            "VisibilityTimeout": "2",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": queue_arn(dlq), "maxReceiveCount": "2"}),
-        },
-    )["QueueUrl"]
+    url, dlq = queue_with_dead_letters("work")
     for body in ("ok-1", "bad", "ok-2"):
         sqs.send_message(QueueUrl=url, MessageBody=body)
     function = recorder(deploy, timeout=2, FAIL_BODY="bad")

@@ -43,6 +43,13 @@ def create(name: str, template: dict[str, Any], **kwargs: Any) -> dict[str, Any]
     return cfn.describe_stacks(StackName=name)["Stacks"][0]
 
 
+def waited(name: str, waiter: str) -> dict[str, Any]:
+    """The stack once CloudFormation's ``waiter`` (``stack_create_complete`` ...) says it is done."""
+    cfn = boto3.client("cloudformation")
+    cfn.get_waiter(waiter).wait(StackName=name)
+    return cfn.describe_stacks(StackName=name)["Stacks"][0]
+
+
 def outputs(stack: dict[str, Any]) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs") or []}
 

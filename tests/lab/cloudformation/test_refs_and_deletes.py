@@ -11,7 +11,15 @@ import boto3
 import pytest
 
 import courselab
-from tests.lab.cloudformation.stack_helpers import CAPABILITIES, LAMBDA_ROLE, create, events, failures, outputs
+from tests.lab.cloudformation.stack_helpers import (
+    CAPABILITIES,
+    LAMBDA_ROLE,
+    create,
+    events,
+    failures,
+    inline_function,
+    outputs,
+)
 
 
 def shared() -> dict[str, Any]:
@@ -95,16 +103,9 @@ def test_a_layer_and_an_event_bus_ref_to_their_arn_and_name(lab: courselab.Lab) 
                 "Type": "AWS::Lambda::LayerVersion",
                 "Properties": {"LayerName": "quotes", "Content": {"S3Bucket": "layers", "S3Key": "quotes.zip"}},
             },
-            "Fn": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Runtime": "python3.12",
-                    "Handler": "index.handler",
-                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                    "Layers": [{"Ref": "Quotes"}],
-                    "Code": {"ZipFile": "import quotes\ndef handler(e, c):\n    return quotes.QUOTE\n"},
-                },
-            },
+            "Fn": inline_function(
+                "import quotes\ndef handler(e, c):\n    return quotes.QUOTE\n", Layers=[{"Ref": "Quotes"}]
+            ),
             "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
             "Rule": {
                 "Type": "AWS::Events::Rule",

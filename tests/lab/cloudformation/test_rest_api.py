@@ -115,3 +115,56 @@ def test_api_keys_usage_plans_and_request_validators_are_created(lab: courselab.
     assert method["requestModels"] == {"application/json": "Order"}
     assert method["requestParameters"] == {"method.request.querystring.dry": True}
     assert method["apiKeyRequired"] is True
+
+
+def test_hand_written_authorizers_validators_models_and_gateway_responses_are_made(lab: courselab.Lab) -> None:
+    api = {"Ref": "Api"}
+    template = {
+        "Resources": {
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "parts"}},
+            "Guard": {
+                "Type": "AWS::ApiGateway::Authorizer",
+                "Properties": {
+                    "RestApiId": api,
+                    "Name": "guard",
+                    "Type": "TOKEN",
+                    "AuthorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/f/invocations",
+                    "IdentitySource": "method.request.header.Authorization",
+                    "AuthorizerResultTtlInSeconds": "60",
+                },
+            },
+            "Check": {
+                "Type": "AWS::ApiGateway::RequestValidator",
+                "Properties": {"RestApiId": api, "ValidateRequestBody": "true"},
+            },
+            "Order": {
+                "Type": "AWS::ApiGateway::Model",
+                "Properties": {"RestApiId": api, "Name": "Order", "Schema": {"type": "object"}},
+            },
+            "Denied": {
+                "Type": "AWS::ApiGateway::GatewayResponse",
+                "Properties": {"RestApiId": api, "ResponseType": "ACCESS_DENIED", "StatusCode": "403"},
+            },
+        },
+        "Outputs": {
+            "Api": {"Value": api},
+            "Guard": {"Value": {"Ref": "Guard"}},
+            "GuardId": {"Value": {"Fn::GetAtt": ["Guard", "AuthorizerId"]}},
+            "Check": {"Value": {"Ref": "Check"}},
+            "CheckId": {"Value": {"Fn::GetAtt": ["Check", "RequestValidatorId"]}},
+            "Order": {"Value": {"Ref": "Order"}},
+            "Denied": {"Value": {"Ref": "Denied"}},
+        },
+    }
+    stack = create("parts", template)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", failures("parts")
+    out, apigw = outputs(stack), boto3.client("apigateway")
+    authorizer = apigw.get_authorizer(restApiId=out["Api"], authorizerId=out["Guard"])
+    assert (authorizer["name"], authorizer["authorizerResultTtlInSeconds"]) == ("guard", 60)
+    assert out["GuardId"] == out["Guard"] and out["CheckId"] == out["Check"]
+    validator = apigw.get_request_validator(restApiId=out["Api"], requestValidatorId=out["Check"])
+    assert validator["name"].startswith("parts-Check") and validator["validateRequestBody"] is True
+    assert out["Order"] == "Order" and out["Denied"] == "ACCESS_DENIED"
+    assert apigw.get_gateway_response(restApiId=out["Api"], responseType="ACCESS_DENIED")["statusCode"] == "403"
+    boto3.client("cloudformation").delete_stack(StackName="parts")
+    assert all(a["id"] != out["Api"] for a in apigw.get_rest_apis()["items"])

@@ -9,7 +9,16 @@ from typing import Any
 import boto3
 
 import courselab
-from tests.lab.cloudformation.stack_helpers import CAPABILITIES, LAMBDA_ROLE, create, events, failures, outputs
+from tests.lab.cloudformation.stack_helpers import (
+    CAPABILITIES,
+    LAMBDA_ROLE,
+    create,
+    events,
+    failures,
+    inline_function,
+    outputs,
+    waited,
+)
 
 
 def greeter(greeting: str, memory: int = 128) -> dict[str, Any]:
@@ -54,8 +63,7 @@ def deploy_with_change_set(name: str, template: dict[str, Any], kind: str) -> di
 def test_a_stack_made_through_a_change_set_has_its_outputs(lab: courselab.Lab) -> None:
     change_set = deploy_with_change_set("via-change-set", greeter("hello"), "CREATE")
     assert change_set["ExecutionStatus"] == "EXECUTE_COMPLETE"
-    boto3.client("cloudformation").get_waiter("stack_create_complete").wait(StackName="via-change-set")
-    stack = boto3.client("cloudformation").describe_stacks(StackName="via-change-set")["Stacks"][0]
+    stack = waited("via-change-set", "stack_create_complete")
     assert outputs(stack)["Greeting"] == "hello"
     assert invoke(outputs(stack)["Function"]) == "hello lab"
     statuses = [(e["LogicalResourceId"], e["ResourceStatus"]) for e in events("via-change-set")]
@@ -66,8 +74,7 @@ def test_an_update_change_set_changes_the_code_and_the_outputs(lab: courselab.La
     deploy_with_change_set("via-change-set", greeter("hello"), "CREATE")
     change_set = deploy_with_change_set("via-change-set", greeter("howdy"), "UPDATE")
     assert change_set["ExecutionStatus"] == "EXECUTE_COMPLETE"
-    boto3.client("cloudformation").get_waiter("stack_update_complete").wait(StackName="via-change-set")
-    stack = boto3.client("cloudformation").describe_stacks(StackName="via-change-set")["Stacks"][0]
+    stack = waited("via-change-set", "stack_update_complete")
     assert outputs(stack)["Greeting"] == "howdy"
     assert invoke(outputs(stack)["Function"]) == "howdy lab"
 
@@ -153,18 +160,12 @@ def test_a_function_role_from_the_same_template_is_used(lab: courselab.Lab) -> N
     template = {
         "Resources": {
             "Role": LAMBDA_ROLE,
-            "Fn": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Runtime": "python3.12",
-                    "Handler": "index.handler",
-                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                    "Code": {"ZipFile": "def handler(e, c):\n    return 'zip'\n"},
-                    "TracingConfig": {"Mode": "Active"},
-                    "Architectures": ["arm64"],
-                    "Tags": [{"Key": "course", "Value": "lab"}],
-                },
-            },
+            "Fn": inline_function(
+                "def handler(e, c):\n    return 'zip'\n",
+                TracingConfig={"Mode": "Active"},
+                Architectures=["arm64"],
+                Tags=[{"Key": "course", "Value": "lab"}],
+            ),
         },
         "Outputs": {"Fn": {"Value": {"Ref": "Fn"}}},
     }

@@ -1,4 +1,5 @@
-"""Helpers of the delivery tests: queues and their messages, the schedule clock, a local HTTP endpoint."""
+"""Helpers of the delivery tests: queues and their messages, orders put on a bus, schedules due soon,
+a throttled function, the schedule clock, a local HTTP endpoint and an API destination posting to it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +19,40 @@ from tests.conftest import metric_sum, wait_until  # noqa: F401 - metric_sum: th
 
 #: Any role: the lab evaluates no IAM, but AWS requires a schedule's target to name one.
 ROLE = "arn:aws:iam::123456789012:role/scheduler-role"
+#: The rules' event pattern: every event :func:`put_order` puts.
+PATTERN = json.dumps({"source": ["shop"]})
+
+
+def put_order(order_id: str = "o-1", bus: str = "default") -> None:
+    """One ``OrderPlaced`` event from ``shop`` (detail: the order id and a total of 42) on ``bus``."""
+    response = boto3.client("events").put_events(
+        Entries=[
+            {
+                "Source": "shop",
+                "DetailType": "OrderPlaced",
+                "Detail": json.dumps({"order_id": order_id, "total": 42}),
+                "EventBusName": bus,
+            }
+        ]
+    )
+    assert response["FailedEntryCount"] == 0
+
+
+def run_soon(name: str, target: dict[str, Any]) -> str:
+    """A one-time schedule with ``target``, due in a minute of schedule clock (0.1 s when sped up)."""
+    return boto3.client("scheduler").create_schedule(
+        Name=name,
+        ScheduleExpression=at(clock() + dt.timedelta(minutes=1)),
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"RoleArn": ROLE, **target},
+    )["ScheduleArn"]
+
+
+def throttled_function(deploy: Callable[..., str], name: str) -> str:
+    """A function whose reserved concurrency is 0, so every invocation is throttled: its ARN."""
+    function = deploy(name, "record_events.py", Environment={"Variables": {"RECORDS_TABLE": "none"}})
+    boto3.client("lambda").put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    return function
 
 
 def queue(name: str, **attributes: str) -> tuple[str, str]:
@@ -100,3 +135,18 @@ def http_endpoint(status: int = 200) -> Iterator[tuple[str, list[dict[str, Any]]
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def api_destination(
+    name: str, auth: str, parameters: dict[str, Any], status: int = 200, path: str = ""
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A connection (``auth``, ``parameters``) and an API destination ``name`` that POSTs to a local
+    endpoint answering ``status`` (at ``path``): (the destination's ARN, the requests received)."""
+    events = boto3.client("events")
+    connection = events.create_connection(Name=name, AuthorizationType=auth, AuthParameters=parameters)
+    with http_endpoint(status) as (url, received):
+        destination = events.create_api_destination(
+            Name=name, ConnectionArn=connection["ConnectionArn"], InvocationEndpoint=f"{url}{path}", HttpMethod="POST"
+        )
+        yield destination["ApiDestinationArn"], received

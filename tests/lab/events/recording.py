@@ -32,6 +32,18 @@ def recorder(deploy: Callable[..., str], name: str = "recorder") -> str:
     return deploy(name, "record_events.py", Timeout=10, Environment={"Variables": {"RECORDS_TABLE": RECORDS}})
 
 
+def input_forms(arn: str, template: str) -> list[dict[str, Any]]:
+    """Four targets on ``arn``, one per input form: the whole event, a constant ``Input``, ``InputPath``
+    ``$.detail``, and an ``InputTransformer`` whose ``template`` may name ``<order>`` (the detail's order id)."""
+    transformer = {"InputPathsMap": {"order": "$.detail.order_id"}, "InputTemplate": template}
+    return [
+        {"Id": "whole", "Arn": arn},
+        {"Id": "constant", "Arn": arn, "Input": json.dumps({"kind": "constant"})},
+        {"Id": "detail", "Arn": arn, "InputPath": "$.detail"},
+        {"Id": "transformed", "Arn": arn, "InputTransformer": transformer},
+    ]
+
+
 def rule_with_targets(name: str, targets: list[dict[str, Any]], **rule: Any) -> str:
     """An EventBridge rule on the default bus with ``targets``; returns its ARN."""
     events = boto3.client("events")

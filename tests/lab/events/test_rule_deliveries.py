@@ -13,45 +13,13 @@ import pytest
 
 import courselab
 from tests.conftest import wait_until
-from tests.lab.events.deliveries import bodies, deliveries, http_endpoint, queue, receive
-from tests.lab.events.recording import rule_with_targets
-
-PATTERN = json.dumps({"source": ["shop"]})
-
-
-def put_order(order_id: str = "o-1", bus: str = "default") -> None:
-    response = boto3.client("events").put_events(
-        Entries=[
-            {
-                "Source": "shop",
-                "DetailType": "OrderPlaced",
-                "Detail": json.dumps({"order_id": order_id, "total": 42}),
-                "EventBusName": bus,
-            }
-        ]
-    )
-    assert response["FailedEntryCount"] == 0
+from tests.lab.events.deliveries import PATTERN, api_destination, bodies, deliveries, put_order, queue, receive
+from tests.lab.events.recording import input_forms, rule_with_targets
 
 
 def test_sqs_targets_get_the_event_its_input_its_input_path_or_its_transformed_input(lab: courselab.Lab) -> None:
     url, arn = queue("orders")
-    rule_with_targets(
-        "orders",
-        [
-            {"Id": "whole", "Arn": arn},
-            {"Id": "constant", "Arn": arn, "Input": json.dumps({"kind": "constant"})},
-            {"Id": "detail", "Arn": arn, "InputPath": "$.detail"},
-            {
-                "Id": "text",
-                "Arn": arn,
-                "InputTransformer": {
-                    "InputPathsMap": {"order": "$.detail.order_id"},
-                    "InputTemplate": "Order <order> placed",
-                },
-            },
-        ],
-        EventPattern=PATTERN,
-    )
+    rule_with_targets("orders", input_forms(arn, "Order <order> placed"), EventPattern=PATTERN)
     put_order("o-17")
 
     received = {m["Body"] for m in receive(url, 4)}
@@ -147,19 +115,8 @@ def test_a_kinesis_target_puts_the_event_with_the_partition_key_of_its_path(lab:
 
 
 def test_an_api_destination_gets_the_event_over_http_with_the_connections_api_key(lab: courselab.Lab) -> None:
-    events = boto3.client("events")
-    connection = events.create_connection(
-        Name="partner",
-        AuthorizationType="API_KEY",
-        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "s3cret"}},
-    )["ConnectionArn"]
-    with http_endpoint() as (url, received):
-        destination = events.create_api_destination(
-            Name="partner-orders",
-            ConnectionArn=connection,
-            InvocationEndpoint=f"{url}/orders/*",
-            HttpMethod="POST",
-        )["ApiDestinationArn"]
+    key = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "s3cret"}}
+    with api_destination("partner", "API_KEY", key, path="/orders/*") as (destination, received):
         target = {
             "Id": "api",
             "Arn": destination,

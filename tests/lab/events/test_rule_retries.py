@@ -9,35 +9,43 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import boto3
 
 import courselab
 from tests.conftest import wait_until
-from tests.lab.events.deliveries import attributes, deliveries, http_endpoint, metric_sum, queue, receive
+from tests.lab.events.deliveries import (
+    PATTERN,
+    api_destination,
+    attributes,
+    deliveries,
+    metric_sum,
+    put_order,
+    queue,
+    receive,
+    throttled_function,
+)
 from tests.lab.events.recording import rule_with_targets
 
-PATTERN = json.dumps({"source": ["shop"]})
 
-
-def put_order(order_id: str) -> None:
-    boto3.client("events").put_events(
-        Entries=[{"Source": "shop", "DetailType": "OrderPlaced", "Detail": json.dumps({"order_id": order_id})}]
-    )
+def dead_letter(rule: str, target: dict[str, Any], order_id: str) -> dict[str, Any]:
+    """Rule ``rule`` with ``target`` and a new dead-letter queue gets one order: the queue's message."""
+    dlq_url, dlq_arn = queue(f"{rule}-dlq")
+    rule_with_targets(rule, [{**target, "DeadLetterConfig": {"Arn": dlq_arn}}], EventPattern=PATTERN)
+    put_order(order_id)
+    (message,) = receive(dlq_url)
+    return message
 
 
 def test_a_missing_queue_sends_the_event_to_the_dead_letter_queue_at_once(fast_lab: courselab.Lab) -> None:
-    dlq_url, dlq_arn = queue("rule-dlq")
     missing = "arn:aws:sqs:us-east-1:123456789012:deleted-long-ago"
-    rule_arn = rule_with_targets(
-        "orders", [{"Id": "gone", "Arn": missing, "DeadLetterConfig": {"Arn": dlq_arn}}], EventPattern=PATTERN
-    )
-    put_order("o-1")
+    message = dead_letter("orders", {"Id": "gone", "Arn": missing}, "o-1")
 
-    (message,) = receive(dlq_url)
     event = json.loads(message["Body"])  # the dead-letter message is the event itself
-    assert (event["source"], event["detail"]) == ("shop", {"order_id": "o-1"})
+    assert (event["source"], event["detail"]) == ("shop", {"order_id": "o-1", "total": 42})
     dead = attributes(message)
+    rule_arn = boto3.client("events").describe_rule(Name="orders")["Arn"]
     assert dead["RULE_ARN"] == rule_arn and dead["TARGET_ARN"] == missing
     assert dead["ERROR_CODE"] == "NO_RESOURCE"
     assert dead["ERROR_MESSAGE"] == "The specified queue does not exist."
@@ -50,19 +58,9 @@ def test_a_missing_queue_sends_the_event_to_the_dead_letter_queue_at_once(fast_l
 def test_a_throttled_lambda_is_retried_by_the_retry_policy_then_dead_lettered(
     fast_lab: courselab.Lab, deploy: Callable[..., str]
 ) -> None:
-    function = deploy("busy", "record_events.py", Environment={"Variables": {"RECORDS_TABLE": "none"}})
-    boto3.client("lambda").put_function_concurrency(FunctionName="busy", ReservedConcurrentExecutions=0)
-    dlq_url, dlq_arn = queue("throttled-dlq")
-    target = {
-        "Id": "busy",
-        "Arn": function,
-        "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600},
-        "DeadLetterConfig": {"Arn": dlq_arn},
-    }
-    rule_with_targets("busy", [target], EventPattern=PATTERN)
-    put_order("o-2")
-
-    dead = attributes(receive(dlq_url)[0])
+    retries = {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600}
+    target = {"Id": "busy", "Arn": throttled_function(deploy, "busy"), "RetryPolicy": retries}
+    dead = attributes(dead_letter("busy", target, "o-2"))
     assert dead["ERROR_CODE"] == "THROTTLING"
     assert dead["RETRY_ATTEMPTS"] == "2"
     assert dead["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
@@ -70,26 +68,10 @@ def test_a_throttled_lambda_is_retried_by_the_retry_policy_then_dead_lettered(
 
 
 def test_an_api_destination_answering_500_is_retried_until_the_event_is_too_old(fast_lab: courselab.Lab) -> None:
-    events = boto3.client("events")
-    connection = events.create_connection(
-        Name="flaky",
-        AuthorizationType="BASIC",
-        AuthParameters={"BasicAuthParameters": {"Username": "lab", "Password": "lab"}},
-    )["ConnectionArn"]
-    dlq_url, dlq_arn = queue("flaky-dlq")
-    with http_endpoint(status=500) as (url, received):
-        destination = events.create_api_destination(
-            Name="flaky", ConnectionArn=connection, InvocationEndpoint=url, HttpMethod="POST"
-        )["ApiDestinationArn"]
-        target = {
-            "Id": "api",
-            "Arn": destination,
-            "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 60},
-            "DeadLetterConfig": {"Arn": dlq_arn},
-        }
-        rule_with_targets("flaky", [target], EventPattern=PATTERN)
-        put_order("o-3")
-        dead = attributes(receive(dlq_url)[0])
+    basic = {"BasicAuthParameters": {"Username": "lab", "Password": "lab"}}
+    with api_destination("flaky", "BASIC", basic, status=500) as (destination, received):
+        retries = {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 60}
+        dead = attributes(dead_letter("flaky", {"Id": "api", "Arn": destination, "RetryPolicy": retries}, "o-3"))
     assert dead["ERROR_CODE"] == "ERROR_FROM_TARGET"
     assert dead["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds"
     assert len(received) == int(dead["RETRY_ATTEMPTS"]) + 1 > 1
@@ -97,22 +79,9 @@ def test_an_api_destination_answering_500_is_retried_until_the_event_is_too_old(
 
 
 def test_an_api_destination_answering_400_is_not_retried(fast_lab: courselab.Lab) -> None:
-    events = boto3.client("events")
-    connection = events.create_connection(
-        Name="strict",
-        AuthorizationType="API_KEY",
-        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "k"}},
-    )["ConnectionArn"]
-    dlq_url, dlq_arn = queue("strict-dlq")
-    with http_endpoint(status=400) as (url, received):
-        destination = events.create_api_destination(
-            Name="strict", ConnectionArn=connection, InvocationEndpoint=url, HttpMethod="POST"
-        )["ApiDestinationArn"]
-        rule_with_targets(
-            "strict", [{"Id": "api", "Arn": destination, "DeadLetterConfig": {"Arn": dlq_arn}}], EventPattern=PATTERN
-        )
-        put_order("o-4")
-        dead = attributes(receive(dlq_url)[0])
+    key = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "k"}}
+    with api_destination("strict", "API_KEY", key, status=400) as (destination, received):
+        dead = attributes(dead_letter("strict", {"Id": "api", "Arn": destination}, "o-4"))
     assert (dead["ERROR_CODE"], dead["RETRY_ATTEMPTS"], len(received)) == ("ERROR_FROM_TARGET", "0", 1)
 
 

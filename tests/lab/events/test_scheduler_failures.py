@@ -19,16 +19,25 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 import courselab
 from tests.conftest import wait_until
-from tests.lab.events.deliveries import ROLE, at, attributes, clock, deliveries, metric_sum, queue, receive
+from tests.lab.events.deliveries import (
+    ROLE,
+    attributes,
+    deliveries,
+    metric_sum,
+    queue,
+    receive,
+    run_soon,
+    throttled_function,
+)
 
 
-def run_soon(name: str, target: dict[str, Any]) -> str:
-    return boto3.client("scheduler").create_schedule(
-        Name=name,
-        ScheduleExpression=at(clock() + dt.timedelta(minutes=1)),
-        FlexibleTimeWindow={"Mode": "OFF"},
-        Target={"RoleArn": ROLE, **target},
-    )["ScheduleArn"]
+def throttled_run(deploy: Callable[..., str], name: str, attempts: int, max_age_s: int) -> dict[str, str]:
+    """A schedule due now whose Lambda target is always throttled: its dead-letter message's attributes."""
+    function = throttled_function(deploy, name)
+    dlq_url, dlq_arn = queue(f"{name}-dlq")
+    retries = {"MaximumRetryAttempts": attempts, "MaximumEventAgeInSeconds": max_age_s}
+    run_soon(name, {"Arn": function, "RetryPolicy": retries, "DeadLetterConfig": {"Arn": dlq_arn}})
+    return attributes(receive(dlq_url)[0])
 
 
 def test_a_missing_target_sends_the_input_to_the_dead_letter_queue_at_once(fast_lab: courselab.Lab) -> None:
@@ -55,19 +64,7 @@ def test_a_missing_target_sends_the_input_to_the_dead_letter_queue_at_once(fast_
 def test_a_throttled_lambda_is_retried_by_the_retry_policy_then_dead_lettered(
     fast_lab: courselab.Lab, deploy: Callable[..., str]
 ) -> None:
-    function = deploy("throttled", "record_events.py", Environment={"Variables": {"RECORDS_TABLE": "none"}})
-    boto3.client("lambda").put_function_concurrency(FunctionName="throttled", ReservedConcurrentExecutions=0)
-    dlq_url, dlq_arn = queue("throttle-dlq")
-    run_soon(
-        "throttled",
-        {
-            "Arn": function,
-            "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
-            "DeadLetterConfig": {"Arn": dlq_arn},
-        },
-    )
-
-    dead = attributes(receive(dlq_url)[0])
+    dead = throttled_run(deploy, "throttled", attempts=3, max_age_s=3600)
     assert dead["ERROR_CODE"] == "TooManyRequestsException"
     assert dead["RETRY_ATTEMPTS"] == "3"
     assert dead["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
@@ -78,19 +75,7 @@ def test_a_throttled_lambda_is_retried_by_the_retry_policy_then_dead_lettered(
 def test_retries_stop_when_the_run_is_older_than_the_maximum_event_age(
     fast_lab: courselab.Lab, deploy: Callable[..., str]
 ) -> None:
-    function = deploy("always-throttled", "record_events.py", Environment={"Variables": {"RECORDS_TABLE": "none"}})
-    boto3.client("lambda").put_function_concurrency(FunctionName="always-throttled", ReservedConcurrentExecutions=0)
-    dlq_url, dlq_arn = queue("age-dlq")
-    run_soon(
-        "too-old",
-        {
-            "Arn": function,
-            "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 60},
-            "DeadLetterConfig": {"Arn": dlq_arn},
-        },
-    )
-
-    dead = attributes(receive(dlq_url)[0])
+    dead = throttled_run(deploy, "too-old", attempts=185, max_age_s=60)
     assert dead["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds"
     assert 0 < int(dead["RETRY_ATTEMPTS"]) < 10  # back-off of 1, 2, 4 ... seconds fills a minute in a few retries
 

@@ -6,27 +6,15 @@ Each test makes a one-time schedule due a minute from now on the lab's schedule 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any
 
 import boto3
 
 import courselab
 from tests.conftest import wait_until
-from tests.lab.events.deliveries import ROLE, at, clock, queue, receive
+from tests.lab.events.deliveries import queue, receive, run_soon
 from tests.lab.events.recording import create_records_table, recorded, recorder
-
-
-def run_soon(name: str, target: dict[str, Any]) -> str:
-    """A one-time schedule with ``target``, due in a minute of schedule clock (0.1 s)."""
-    return boto3.client("scheduler").create_schedule(
-        Name=name,
-        ScheduleExpression=at(clock() + dt.timedelta(minutes=1)),
-        FlexibleTimeWindow={"Mode": "OFF"},
-        Target={"RoleArn": ROLE, **target},
-    )["ScheduleArn"]
 
 
 def test_a_lambda_target_gets_the_input_as_its_event_or_an_empty_object(

@@ -16,7 +16,7 @@ import pytest
 
 import courselab
 from tests.conftest import wait_until
-from tests.lab.events.recording import create_records_table, recorded, recorder, rule_with_targets
+from tests.lab.events.recording import create_records_table, input_forms, recorded, recorder, rule_with_targets
 
 
 @pytest.fixture
@@ -35,20 +35,7 @@ def test_put_events_invokes_lambda_targets_and_still_feeds_other_targets(
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     rule_with_targets(
         "orders",
-        [
-            {"Id": "whole-event", "Arn": function},
-            {"Id": "constant", "Arn": function, "Input": json.dumps({"kind": "constant"})},
-            {"Id": "just-detail", "Arn": function, "InputPath": "$.detail"},
-            {
-                "Id": "transformed",
-                "Arn": function,
-                "InputTransformer": {
-                    "InputPathsMap": {"order": "$.detail.order_id"},
-                    "InputTemplate": '{"summary": "order <order> placed"}',
-                },
-            },
-            {"Id": "audit-queue", "Arn": queue_arn},
-        ],
+        [*input_forms(function, '{"summary": "order <order> placed"}'), {"Id": "audit-queue", "Arn": queue_arn}],
         EventPattern=json.dumps({"source": ["shop"], "detail-type": ["OrderPlaced"]}),
     )
     rule_with_targets(
