@@ -9,6 +9,7 @@ cooperative scheduler of a Python without threads.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
@@ -82,7 +83,7 @@ class Poller:
         #: No step does anything before this time (time.monotonic()): the poller's back-off.
         self.not_before = 0.0
         self._last_problem = ""
-        self._filters: tuple[str, list[Any]] = ("null", [])
+        self._filters: tuple[Any, list[Any]] = (None, [])
 
     @property
     def name(self) -> str:
@@ -100,9 +101,9 @@ class Poller:
 
     def passes(self, record: dict[str, Any]) -> bool:
         """Whether a record (as Lambda shows it) matches the mapping's ``FilterCriteria`` (:mod:`.filtering`)."""
-        raw = json.dumps(self.esm.filter_criteria, sort_keys=True)
-        if raw != self._filters[0]:
-            self._filters = (raw, filtering.patterns(self.esm.filter_criteria))
+        criteria = self.esm.filter_criteria
+        if criteria != self._filters[0]:  # compiled again only when UpdateEventSourceMapping changed them
+            self._filters = (copy.deepcopy(criteria), filtering.patterns(criteria))
         return filtering.matches(record, self._filters[1])
 
     def problem(self, text: str) -> None:
