@@ -14,18 +14,24 @@ deployment). :func:`reconcile`, one pass over one service, does what AWS's sched
   pass their health checks. When the new deployment has the desired count healthy and no old task
   is left, it is COMPLETED and the service "has reached a steady state".
 * **Deployment circuit breaker** (``deploymentConfiguration.deploymentCircuitBreaker``): when the
-  new deployment's failed tasks reach the threshold, 0.5 × desired count bounded to 3..200
-  (:func:`circuit_breaker_threshold`), the deployment FAILS and, with ``rollback``, the last
-  COMPLETED deployment becomes PRIMARY again
+  new deployment's failed tasks reach the threshold (:func:`circuit_breaker_threshold`), the
+  deployment FAILS and, with ``rollback``, the last COMPLETED deployment becomes PRIMARY again
   (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+  The threshold follows ``thresholdConfiguration``: ``COUNT`` is ``value`` itself,
+  ``BOUNDED_PERCENT`` (the default, ``value`` 50) is ``value`` % of the desired count within 3 to
+  200, ``UNBOUNDED_PERCENT`` the same without the bounds
+  (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ThresholdConfiguration.html);
+  :func:`check_circuit_breaker` refuses a bad one as ``CreateService`` and ``UpdateService`` do.
 * **Deployment alarms** (``deploymentConfiguration.alarms``): a watched CloudWatch alarm in
   ``ALARM`` fails the deployment the same way, and a steady deployment bakes before it is
   COMPLETED (:mod:`.deployment_alarms`).
 * **Service events**: "has started 1 tasks", "has stopped 1 running tasks", "deployment completed",
   "has reached a steady state", as ``describe_services`` lists them (newest first, at most 100).
 
-Lab difference: the circuit breaker counts every failed task of the new deployment (AWS's two
-stages, tasks failing to start and tasks failing health checks, are not told apart).
+Lab differences: the circuit breaker counts every failed task of the new deployment (AWS's two
+stages, tasks failing to start and tasks failing health checks, are not told apart), and rounds a
+percentage threshold up; AWS's API reference gives no range for ``value``, and the lab refuses
+one below 1.
 """
 
 from __future__ import annotations
@@ -40,10 +46,40 @@ from courselab.lab.ecs.events import deployment_event, now, steady_state_event, 
 from courselab.lab.ecs.runs import TaskRun, TaskRuns, service_key
 from courselab.lab.ecs.tasks import begin_stop, new_task_run
 
+THRESHOLD_TYPES = ("COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT")
+_DEFAULT_THRESHOLD = {"type": "BOUNDED_PERCENT", "value": 50}
 
-def circuit_breaker_threshold(desired_count: int) -> int:
-    """AWS's failure threshold: 0.5 × desired count (rounded up), at least 3 and at most 200."""
-    return min(200, max(3, math.ceil(0.5 * desired_count)))
+
+def circuit_breaker_threshold(desired_count: int, threshold: dict[str, Any] | None = None) -> int:
+    """The failure threshold of ``thresholdConfiguration`` ``threshold`` (AWS's default when None):
+    ``COUNT`` is its value; a percentage of the desired count is rounded up, and ``BOUNDED_PERCENT``
+    kept within 3 to 200."""
+    kind, value = (threshold or _DEFAULT_THRESHOLD)["type"], int((threshold or _DEFAULT_THRESHOLD)["value"])
+    if kind == "COUNT":
+        return value
+    share = math.ceil(value * desired_count / 100)
+    return share if kind == "UNBOUNDED_PERCENT" else min(200, max(3, share))
+
+
+def check_circuit_breaker(configuration: dict[str, Any] | None) -> None:
+    """Refuse, as AWS does, a ``deploymentCircuitBreaker.thresholdConfiguration`` that makes no threshold."""
+    from moto.ecs.exceptions import InvalidParameterException
+
+    breaker = (configuration or {}).get("deploymentCircuitBreaker") or {}
+    threshold = breaker.get("thresholdConfiguration")
+    if threshold is None:
+        return
+    where = "deploymentConfiguration.deploymentCircuitBreaker.thresholdConfiguration"
+    if threshold.get("type") not in THRESHOLD_TYPES:
+        raise InvalidParameterException(
+            f"{where}.type must be one of {', '.join(THRESHOLD_TYPES)}, not {threshold.get('type')!r}."
+        )
+    value = threshold.get("value")
+    if isinstance(value, bool) or not str(value).isdigit() or int(value) < 1:
+        raise InvalidParameterException(
+            f"{where}.value must be a whole number of at least 1 (a count of failed tasks for COUNT, "
+            f"a percentage of the desired count otherwise), not {value!r}."
+        )
 
 
 def deployment_limits(desired_count: int, minimum_healthy_percent: int, maximum_percent: int) -> tuple[int, int]:
@@ -226,7 +262,7 @@ def task_failed(run: TaskRun, events: list[dict[str, Any]]) -> None:
     deployment["updatedAt"] = now()
     service_event(service, f"has stopped 1 running tasks: (task {run.task.id}). Reason: {run.task.stopped_reason}")
     breaker = deployment_config(service)["deploymentCircuitBreaker"]
-    threshold = circuit_breaker_threshold(int(service.desired_count or 0))
+    threshold = circuit_breaker_threshold(int(service.desired_count or 0), breaker.get("thresholdConfiguration"))
     if not (
         breaker.get("enable") and deployment["status"] == "PRIMARY" and deployment["rolloutState"] == "IN_PROGRESS"
     ):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from courselab.lab.codedeploy import alarms
-from courselab.lab.ecs import blue_green, deployment_alarms
+from courselab.lab.ecs import blue_green, deployment_alarms, monitoring
 
 FINAL = ("SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED")
 
@@ -49,6 +49,7 @@ class Record:
     stage: str | None = None
     breaker: dict[str, Any] = field(default_factory=dict)
     alarm_info: dict[str, Any] = field(default_factory=dict)
+    monitoring: dict[str, Any] | None = None
 
 
 _lock = threading.Lock()
@@ -105,6 +106,7 @@ def _record(service: Any, deployment: dict[str, Any]) -> Record:
         deployment.get("createdAt") or _now(),
         sources=[_summary(o) for o in others],
         configuration=dict(getattr(service, "deployment_configuration", None) or {}),
+        monitoring=monitoring.of(service),
     )
     _records[arn] = record
     _by_deployment[deployment["id"]] = arn
@@ -154,7 +156,9 @@ def _breaker(record: Record, deployment: dict[str, Any], reason: str) -> dict[st
     return {
         "status": "TRIGGERED" if triggered else "MONITORING_COMPLETE" if record.status in FINAL else "MONITORING",
         "failureCount": int(deployment.get("failedTasks") or 0),
-        "threshold": circuit_breaker_threshold(int(record.counts.get("requestedTaskCount") or 0)),
+        "threshold": circuit_breaker_threshold(
+            int(record.counts.get("requestedTaskCount") or 0), config.get("thresholdConfiguration")
+        ),
     }
 
 
@@ -212,7 +216,9 @@ def describe(record: Record) -> dict[str, Any]:
 
 def revision(record: Record) -> dict[str, Any]:
     service = record.service
+    kept = {"monitoring": record.monitoring} if record.monitoring else {}
     return {
+        **kept,
         "serviceRevisionArn": record.revision_arn,
         "serviceArn": service.arn,
         "clusterArn": service.cluster_arn,

@@ -1,0 +1,84 @@
+"""The circuit breaker's thresholdConfiguration: COUNT and percentages applied, bad ones refused."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from courselab.lab.ecs import deployments as ecs_scheduler
+from tests.conftest import wait_until
+from tests.lab.ecs.test_service_scheduler import (  # noqa: F401
+    completed,
+    create_service,
+    fargate_task_definition,
+    network,
+    service,
+)
+
+
+def breaker(kind: str, value: int) -> dict:
+    return {"enable": True, "rollback": True, "thresholdConfiguration": {"type": kind, "value": value}}
+
+
+def failed_tasks_when_rolled_back(network: dict, kind: str, value: int) -> tuple[dict, dict]:  # noqa: F811
+    """Deploy a revision whose tasks always fail; wait for the rollback; the failed deployment
+    (as DescribeServiceDeployments shows it) and the service."""
+    create_service(network, fargate_task_definition(1), count=2, minimumHealthyPercent=50, maximumPercent=200,
+                   deploymentCircuitBreaker=breaker(kind, value))  # fmt: skip
+    wait_until(completed("1"), timeout=15)
+    boto3.client("ecs").update_service(
+        cluster="demo", service="web", taskDefinition=fargate_task_definition(2, message=False)
+    )
+    wait_until(completed("1"), timeout=30)
+    ecs = boto3.client("ecs")
+    listed = ecs.list_service_deployments(cluster="demo", service="web")["serviceDeployments"]
+    described = ecs.describe_service_deployments(serviceDeploymentArns=[d["serviceDeploymentArn"] for d in listed])
+    failed = next(d for d in described["serviceDeployments"] if d["deploymentCircuitBreaker"]["status"] == "TRIGGERED")
+    return failed, service()
+
+
+def stops_before_failure(current: dict) -> int:
+    """How many failed tasks the service events report before the deployment failed."""
+    messages = [e["message"] for e in reversed(current["events"])]  # oldest first
+    failed_at = next(i for i, m in enumerate(messages) if "deployment failed" in m)
+    return sum(1 for m in messages[:failed_at] if "has stopped 1 running tasks" in m)
+
+
+def test_count_threshold_rolls_back_after_exactly_that_many_failed_tasks(network) -> None:  # noqa: F811
+    failed, current = failed_tasks_when_rolled_back(network, "COUNT", 1)
+    assert failed["deploymentCircuitBreaker"]["threshold"] == 1  # the default for 2 tasks would be 3
+    assert stops_before_failure(current) == 1
+    assert current["deploymentConfiguration"]["deploymentCircuitBreaker"]["thresholdConfiguration"] == {
+        "type": "COUNT",
+        "value": 1,
+    }
+
+
+def test_unbounded_percent_threshold_is_a_share_of_the_desired_count(network) -> None:  # noqa: F811
+    failed, current = failed_tasks_when_rolled_back(network, "UNBOUNDED_PERCENT", 100)
+    assert failed["deploymentCircuitBreaker"]["threshold"] == 2  # 100 % of 2 tasks, below the bounded minimum of 3
+    assert stops_before_failure(current) == 2
+
+
+def test_threshold_rules() -> None:
+    assert ecs_scheduler.circuit_breaker_threshold(10) == 5  # AWS's default: BOUNDED_PERCENT 50
+    assert ecs_scheduler.circuit_breaker_threshold(10, {"type": "BOUNDED_PERCENT", "value": 10}) == 3
+    assert ecs_scheduler.circuit_breaker_threshold(1000, {"type": "BOUNDED_PERCENT", "value": 50}) == 200
+    assert ecs_scheduler.circuit_breaker_threshold(1000, {"type": "UNBOUNDED_PERCENT", "value": 50}) == 500
+    assert ecs_scheduler.circuit_breaker_threshold(3, {"type": "UNBOUNDED_PERCENT", "value": 50}) == 2  # rounded up
+    assert ecs_scheduler.circuit_breaker_threshold(1000, {"type": "COUNT", "value": 7}) == 7
+
+
+@pytest.mark.parametrize(
+    ("threshold", "words"),
+    [({"type": "SOMETIMES", "value": 3}, "must be one of COUNT"), ({"type": "COUNT", "value": 0}, "at least 1")],
+)
+def test_bad_threshold_is_refused_on_create_and_update(network, threshold: dict, words: str) -> None:  # noqa: F811
+    ecs = boto3.client("ecs")
+    bad = {"deploymentCircuitBreaker": {"enable": True, "rollback": True, "thresholdConfiguration": threshold}}
+    with pytest.raises(ecs.exceptions.InvalidParameterException, match=words):
+        create_service(network, fargate_task_definition(1), count=1, **bad)
+    assert ecs.describe_services(cluster="demo", services=["web"])["failures"]  # nothing was created
+    create_service(network, fargate_task_definition(1), count=1)
+    with pytest.raises(ecs.exceptions.InvalidParameterException, match="thresholdConfiguration"):
+        ecs.update_service(cluster="demo", service="web", deploymentConfiguration=bad)
