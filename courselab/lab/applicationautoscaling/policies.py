@@ -20,7 +20,12 @@ Target tracking creates two alarms, as AWS does for an ECS service
 ``TargetTracking-<resource>-AlarmHigh-<uuid>`` (metric above the target for 3 of 3 one-minute
 periods: scale out) and ``...-AlarmLow-<uuid>`` (below 90 % of the target for 15 of 15: scale in;
 not created with ``DisableScaleIn``). The 3, 15 and 90 % are what AWS's alarms show in the console;
-AWS does not document them as fixed.
+AWS does not document them as fixed. For the high-resolution types
+``ECSServiceAverageCPUUtilizationHighResolution`` and ``ECSServiceAverageMemoryUtilizationHighResolution``
+the alarms watch the same metric with a ``Period`` of 20 seconds, the resolution a service's
+``monitoring`` publishes it at
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/target-tracking-faster-auto-scaling.html);
+AWS does not document those alarms' periods and counts: the lab keeps 3 and 15.
 """
 
 from __future__ import annotations
@@ -32,8 +37,12 @@ from typing import Any
 ECS_PREDEFINED = {
     "ECSServiceAverageCPUUtilization": ("AWS/ECS", "CPUUtilization", "Average", "Percent"),
     "ECSServiceAverageMemoryUtilization": ("AWS/ECS", "MemoryUtilization", "Average", "Percent"),
+    "ECSServiceAverageCPUUtilizationHighResolution": ("AWS/ECS", "CPUUtilization", "Average", "Percent"),
+    "ECSServiceAverageMemoryUtilizationHighResolution": ("AWS/ECS", "MemoryUtilization", "Average", "Percent"),
     "ALBRequestCountPerTarget": ("AWS/ApplicationELB", "RequestCountPerTarget", "Sum", None),
 }
+#: The seconds each alarm period of a predefined metric covers (60 unless listed).
+PERIODS = {"ECSServiceAverageCPUUtilizationHighResolution": 20, "ECSServiceAverageMemoryUtilizationHighResolution": 20}
 ADJUSTMENT_TYPES = ("ChangeInCapacity", "PercentChangeInCapacity", "ExactCapacity")
 
 
@@ -141,8 +150,10 @@ def target_tracking_alarms(policy: Any) -> list[Any]:
     config = policy.target_tracking_scaling_policy_configuration or {}
     target = float(config["TargetValue"])
     predefined = config.get("PredefinedMetricSpecification")
+    period = 60
     if predefined:
         namespace, name, statistic, unit = ECS_PREDEFINED[predefined["PredefinedMetricType"]]
+        period = PERIODS.get(predefined["PredefinedMetricType"], 60)
         if name == "RequestCountPerTarget":
             label = predefined["ResourceLabel"]
             dimensions = [{"Name": "TargetGroup", "Value": label[label.index("targetgroup/") :]}]
@@ -173,7 +184,7 @@ def target_tracking_alarms(policy: Any) -> list[Any]:
                 comparison_operator=operator,
                 evaluation_periods=periods,
                 datapoints_to_alarm=periods,
-                period=60,
+                period=period,
                 threshold=threshold,
                 statistic=statistic,
                 unit=unit,

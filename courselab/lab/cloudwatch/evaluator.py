@@ -1,9 +1,11 @@
-"""CloudWatch's clock in the lab: the once-a-minute samplers, then every alarm whose period is due.
+"""CloudWatch's clock in the lab: the samplers, then every alarm whose period is due.
 
 One periodic job on the lab's scheduler (every :data:`TICK_S` seconds) does, in order:
 
-1. at each minute of the schedule clock, the samplers of :mod:`courselab.lab.cloudwatch.sources`
-   publish one ECS and SQS datapoint, stamped inside the minute it covers;
+1. at each 20 seconds (:data:`SLOT_S`) of the schedule clock, the samplers of
+   :mod:`courselab.lab.cloudwatch.sources` publish the ECS metrics a service's ``monitoring`` asks
+   at 20-second resolution, and at each minute the other ECS and the SQS datapoints, each stamped
+   inside the 20 seconds or the minute it covers;
 2. every composite alarm's rule is looked at (:mod:`courselab.lab.cloudwatch.composite`), and
    every metric alarm is evaluated at each boundary of its period (of each minute, for periods
    longer than a minute) by :func:`courselab.lab.cloudwatch.alarms.evaluate`; a change of state
@@ -33,6 +35,9 @@ log = logging.getLogger(__name__)
 #: How often the clock looks (wall-clock seconds); a sped-up minute is never shorter than 0.1 s.
 TICK_S = 0.05
 MINUTE_S = 60.0
+#: The samplers' step: ECS's high-resolution service metrics come every 20 seconds, three a minute.
+SLOT_S = 20.0
+_SLOTS = int(MINUTE_S // SLOT_S)
 #: A tick that comes late (a busy machine, a sped-up clock) makes up at most this many minutes or periods.
 CATCH_UP = 15
 
@@ -45,7 +50,8 @@ class Evaluator:
         self._speedup = schedules.speedup()
         self._anchor = time.time()
         self._grid = 0  # which grid the alarms' due times are on
-        self._next_sample = self._anchor + MINUTE_S / self._speedup
+        self._slot = 0  # the 20-second slots sampled since the anchor
+        self._next_sample = self._anchor + SLOT_S / self._speedup
         self._job: Job = scheduler.call_every(TICK_S, self.tick, name="cloudwatch-alarms")
 
     def stop(self) -> None:
@@ -63,16 +69,19 @@ class Evaluator:
         if speedup != self._speedup:  # a new speed-up: a new grid from now on, for every alarm
             self._speedup, self._anchor = speedup, now
             self._grid += 1
-            self._next_sample = now + MINUTE_S / speedup
-        minute = MINUTE_S / speedup
-        stamps = []
-        while now >= self._next_sample and len(stamps) < CATCH_UP:  # a late tick makes up the minutes it missed
-            stamps.append(self._next_sample - minute / 2)
-            self._next_sample += minute
+            self._slot, self._next_sample = 0, now + SLOT_S / speedup
+        slot = SLOT_S / speedup
+        slots: list[tuple[float, float | None]] = []  # (inside the 20 s, inside the minute it ends or None)
+        while now >= self._next_sample and len(slots) < CATCH_UP * _SLOTS:  # a late tick makes up what it missed
+            self._slot += 1
+            minute_ends = self._slot % _SLOTS == 0
+            slots.append((self._next_sample - slot / 2, self._next_sample - _SLOTS * slot / 2 if minute_ends else None))
+            self._next_sample += slot
         if now >= self._next_sample:  # too far behind (the machine slept): carry on from now
-            self._next_sample = self._boundary(now, minute)
-        if stamps:
-            self.samplers.sample(stamps)
+            self._next_sample = self._boundary(now, slot)
+            self._slot = round((self._next_sample - self._anchor) / slot) - 1
+        if slots:
+            self.samplers.sample(slots)
         self.evaluate_all(now, speedup)
 
     def evaluate_all(self, now: float, speedup: float) -> None:

@@ -18,7 +18,10 @@
   minute, ``CPUUtilization`` and ``MemoryUtilization`` (Percent) of each service, from its running
   tasks' processes: CPU time used over the minute against the task's ``cpu`` units (1024 = one
   vCPU), resident memory against its ``memory``. As on AWS the datapoint is a statistic set over
-  the tasks: ``Average`` is the service's utilisation, ``Minimum`` and ``Maximum`` its tasks'.
+  the tasks: ``Average`` is the service's utilisation, ``Minimum`` and ``Maximum`` its tasks'. A
+  metric the service's ``monitoring`` sets to ``resolutionSeconds`` 20 comes every 20 seconds
+  instead, CPU measured over those 20 seconds (:mod:`courselab.lab.ecs.monitoring`,
+  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/target-tracking-faster-auto-scaling.html).
 * **SQS** (``AWS/SQS``, dimension ``QueueName``;
   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html):
   once a minute, ``ApproximateNumberOfMessagesVisible`` (Count) of every queue.
@@ -129,27 +132,30 @@ def alb_forwarded(load_balancer: Any, group: Any, targets: int, response: Any, s
     )
 
 
-# -- the once-a-minute samplers --------------------------------------------------------------------
+# -- the samplers: every 20 seconds or once a minute ------------------------------------------------
 
 
 class Samplers:
-    """ECS service utilisation and SQS queue depth, sampled once a minute of the schedule clock."""
+    """ECS service utilisation and SQS queue depth, sampled on the schedule clock."""
 
     def __init__(self) -> None:
-        #: task ARN -> (CPU seconds so far, when measured)
-        self._cpu: dict[str, tuple[float, float]] = {}
+        #: (task ARN, seconds between CPU datapoints) -> (CPU seconds so far, when measured)
+        self._cpu: dict[tuple[str, int], tuple[float, float]] = {}
 
     def reset(self) -> None:
         self._cpu.clear()
 
-    def sample(self, stamps: list[float]) -> None:
-        """Publish a datapoint of each metric per minute of ``stamps`` (a time within each minute).
+    def sample(self, slots: list[tuple[float, float | None]]) -> None:
+        """Publish the datapoints due in ``slots``: per 20 seconds of the schedule clock, a time within
+        them, and, when those 20 seconds end a minute, a time within that minute (else None).
 
-        More than one minute means the clock came late: each gets the measurement made now (for
+        More than one slot means the clock came late: each gets the measurement made now (for
         ECS CPU, the average over all of them).
         """
-        self._sample_ecs(stamps)
-        self._sample_sqs(stamps)
+        minutes = [minute for _, minute in slots if minute is not None]
+        self._sample_ecs({20: [stamp for stamp, _ in slots], 60: minutes})
+        if minutes:
+            self._sample_sqs(minutes)
 
     def _sample_sqs(self, stamps: list[float]) -> None:
         from moto.sqs.models import sqs_backends
@@ -169,41 +175,58 @@ class Samplers:
                             timestamp=stamp,
                         )
 
-    def _sample_ecs(self, stamps: list[float]) -> None:
-        from courselab.lab.ecs import runs
+    def _sample_ecs(self, due: dict[int, list[float]]) -> None:
+        """``due``: per resolution (20 or 60 seconds), the stamps of the datapoints due now."""
+        from courselab.lab.ecs import monitoring, runs
 
         table = runs.running()
         if table is None:
             return
-        per_service: dict[tuple[str, str, str, str], list[tuple[float, float]]] = {}
+        per_service: dict[tuple[str, str, str, str], dict[str, list[float]]] = {}
+        stamps_of: dict[tuple[str, str, str, str], dict[str, list[float]]] = {}
         seen = set()
         for run in table.all():
             service = run.service
             if run.status != "RUNNING" or service is None:
                 continue
-            arn = run.task.task_arn
-            seen.add(arn)
+            resolutions = {name: monitoring.resolution(service, name) for name in monitoring.METRICS}
+            seen.update((run.task.task_arn, seconds) for seconds in resolutions.values())
+            wanted = {name: due[seconds] for name, seconds in resolutions.items() if due[seconds]}
+            if not wanted:
+                continue  # nothing of this service is due in these 20 seconds
             cpu_seconds, rss = _usage([c.process.pid for c in run.containers if c.process is not None])
-            now = time.monotonic()
-            before = self._cpu.get(arn)
-            self._cpu[arn] = (cpu_seconds, now)
-            if before is None or now <= before[1]:
-                continue  # the first look at a task: no interval to measure over yet
             cpu_units, memory_mib = _reservation(run)
-            vcpus = (cpu_seconds - before[0]) / (now - before[1])
+            values = {"MemoryUtilization": rss / 2**20 / memory_mib * 100}
+            if "CPUUtilization" in wanted:
+                cpu = self._cpu_share(run.task.task_arn, resolutions["CPUUtilization"], cpu_seconds, cpu_units)
+                if cpu is None:
+                    continue  # the first look at a task: no interval to measure over yet
+                values["CPUUtilization"] = cpu
             key = (run.backend.account_id, run.backend.region_name, service.cluster_name, service.name)
-            per_service.setdefault(key, []).append((vcpus * 1024 / cpu_units * 100, rss / 2**20 / memory_mib * 100))
-        for arn in [a for a in self._cpu if a not in seen]:
-            del self._cpu[arn]
-        for (account, region, cluster, service_name), usage in per_service.items():
+            stamps_of[key] = wanted
+            for name in wanted:
+                per_service.setdefault(key, {}).setdefault(name, []).append(values[name])
+        for task in [t for t in self._cpu if t not in seen]:
+            del self._cpu[task]
+        for key, usage in per_service.items():
+            account, region, cluster, service_name = key
             dims = {"ClusterName": cluster, "ServiceName": service_name}
-            for index, name in enumerate(("CPUUtilization", "MemoryUtilization")):
-                values = [round(u[index], 4) for u in usage]
+            for name, found in usage.items():
+                values = [round(value, 4) for value in found]
                 stats = {"SampleCount": len(values), "Sum": sum(values), "Minimum": min(values), "Maximum": max(values)}
-                for stamp in stamps:
+                for stamp in stamps_of[key][name]:
                     metrics.publish(
                         account, region, "AWS/ECS", name, dims, unit="Percent", stats=stats, timestamp=stamp
                     )
+
+    def _cpu_share(self, task_arn: str, seconds: int, cpu_seconds: float, cpu_units: float) -> float | None:
+        """The task's CPU utilisation (%) since its last CPU datapoint, None at the first look."""
+        now = time.monotonic()
+        before = self._cpu.get((task_arn, seconds))
+        self._cpu[(task_arn, seconds)] = (cpu_seconds, now)
+        if before is None or now <= before[1]:
+            return None
+        return (cpu_seconds - before[0]) / (now - before[1]) * 1024 / cpu_units * 100
 
 
 def _usage(pids: list[int]) -> tuple[float, int]:

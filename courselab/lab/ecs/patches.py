@@ -4,9 +4,12 @@ Stock moto stores services and tasks but runs nothing; the lab's service schedul
 (:mod:`courselab.lab.ecs.reconciler`) needs moto to keep what it drops and to leave running tasks
 to the lab:
 
-* ``CreateService`` keeps ``deploymentConfiguration``, ``healthCheckGracePeriodSeconds`` and a
-  ``capacityProviderStrategy`` (moto drops all three, and calls a service without a launch type
-  ``EC2``; :mod:`courselab.lab.ecs.capacity` places its tasks);
+* ``CreateService`` keeps ``deploymentConfiguration``, ``healthCheckGracePeriodSeconds``, a
+  ``capacityProviderStrategy`` and ``monitoring`` (moto drops all four, and calls a service without
+  a launch type ``EC2``; :mod:`courselab.lab.ecs.capacity` places its tasks); it and
+  ``UpdateService`` refuse a bad circuit breaker ``thresholdConfiguration``
+  (:func:`.deployments.check_circuit_breaker`) or ``monitoring`` (:mod:`.monitoring`) with
+  ``InvalidParameterException``;
 * ``UpdateService`` with a new task definition (or ``forceNewDeployment``) starts a rolling
   deployment: a new PRIMARY deployment, the others ACTIVE
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html);
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from courselab.lab.ecs import deployments, events, runs, service_deployments, standalone, tasks
+from courselab.lab.ecs import deployments, events, monitoring, runs, service_deployments, standalone, tasks
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
@@ -39,7 +42,10 @@ _BACKEND = "moto.ecs.models:EC2ContainerServiceBackend"
 
 @patches.wrap("moto.ecs.responses:EC2ContainerServiceResponse.create_service")
 def create_service(original: Any, self: Any) -> Any:
-    """CreateService, keeping what moto drops: deploymentConfiguration, the grace period, the strategy."""
+    """CreateService, keeping what moto drops: deploymentConfiguration, the grace period, the strategy,
+    the monitoring configuration."""
+    deployments.check_circuit_breaker(self._get_param("deploymentConfiguration"))
+    monitoring.check(self._get_param("monitoring"))
     result = original(self)
     with runs.lock:
         service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
@@ -51,6 +57,7 @@ def create_service(original: Any, self: Any) -> Any:
                 service.capacity_provider_strategy = strategy
         service.deployment_configuration = self._get_param("deploymentConfiguration") or {}
         service.health_check_grace_period_seconds = self._get_param("healthCheckGracePeriodSeconds")
+        monitoring.keep(service, self._get_param("monitoring"))
         service.created_at = events.now()
         deployments.deployment_config(service)
     return result
@@ -59,6 +66,9 @@ def create_service(original: Any, self: Any) -> Any:
 @patches.wrap(f"{_BACKEND}.update_service")
 def update_service(original: Any, self: Any, service_properties: dict[str, Any]) -> Any:
     """UpdateService: a new task definition (or forceNewDeployment) starts a rolling deployment."""
+    deployments.check_circuit_breaker(service_properties.get("deployment_configuration"))
+    wanted_monitoring = service_properties.pop("monitoring", None)
+    monitoring.check(wanted_monitoring)
     with runs.lock:
         cluster = service_properties.get("cluster", "default")
         name = service_properties["service"].split("/")[-1]
@@ -69,6 +79,7 @@ def update_service(original: Any, self: Any, service_properties: dict[str, Any])
         new_arn = self.describe_task_definition(wanted).arn if wanted else None
         updated = original(self, dict(service_properties, force_new_deployment=False))
         updated.task_definition = new_arn or before
+        monitoring.keep(updated, wanted_monitoring)
         if "health_check_grace_period_seconds" in service_properties:
             updated.health_check_grace_period_seconds = service_properties["health_check_grace_period_seconds"]
         if (new_arn and new_arn != before) or force:

@@ -1,0 +1,110 @@
+"""A service's monitoring: 20-second CPU and memory metrics, kept, refused when bad, and scaled on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import boto3
+import pytest
+
+from courselab import images
+from tests.conftest import wait_until
+from tests.lab.cloudwatch.conftest import fast_clock  # noqa: F401
+from tests.lab.ecs.test_service_scheduler import fargate_task_definition, network  # noqa: F401
+
+SPIN = "while True:\n    pass\n"
+CPU_AT_20 = {"metricConfigurations": [{"metricNames": ["CPUUtilization"], "resolutionSeconds": 20}]}
+
+
+def create(network: dict, task_definition: str, **extra) -> None:  # noqa: F811
+    boto3.client("ecs").create_service(
+        cluster="demo",
+        serviceName="web",
+        taskDefinition=task_definition,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [network["subnet"]]}},
+        **extra,
+    )
+
+
+def samples() -> dict[str, float]:
+    """How many task datapoints each utilisation metric of the service has had."""
+    now = dt.datetime.now(dt.timezone.utc)
+    dims = [{"Name": "ClusterName", "Value": "demo"}, {"Name": "ServiceName", "Value": "web"}]
+    queries = [
+        {
+            "Id": name.lower(),
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/ECS", "MetricName": name, "Dimensions": dims},
+                "Period": 3600,
+                "Stat": "SampleCount",
+            },
+        }
+        for name in ("CPUUtilization", "MemoryUtilization")
+    ]
+    found = boto3.client("cloudwatch").get_metric_data(
+        MetricDataQueries=queries, StartTime=now - dt.timedelta(hours=1), EndTime=now + dt.timedelta(minutes=5)
+    )["MetricDataResults"]
+    return {r["Id"]: sum(r["Values"]) for r in found}
+
+
+def test_cpu_at_20_seconds_comes_three_times_a_minute(network, fast_clock) -> None:  # noqa: F811
+    create(network, fargate_task_definition(1), monitoring=CPU_AT_20)
+    wait_until(lambda: samples()["memoryutilization"] >= 3, timeout=20)  # three sped-up minutes
+    counts = samples()
+    # three datapoints a minute against one (less CPU's first look, which has no interval to measure)
+    assert counts["cpuutilization"] >= 2.5 * counts["memoryutilization"]
+
+    ecs = boto3.client("ecs")
+    (deployment,) = ecs.list_service_deployments(cluster="demo", service="web")["serviceDeployments"]
+    (revision,) = ecs.describe_service_revisions(serviceRevisionArns=[deployment["targetServiceRevisionArn"]])[
+        "serviceRevisions"
+    ]
+    assert revision["monitoring"] == CPU_AT_20
+
+
+@pytest.mark.parametrize(
+    ("configuration", "words"),
+    [
+        ({"metricNames": ["NetworkRxBytes"], "resolutionSeconds": 20}, "CPUUtilization or MemoryUtilization"),
+        ({"metricNames": ["CPUUtilization"], "resolutionSeconds": 30}, "must be 20 or 60"),
+    ],
+)
+def test_bad_monitoring_is_refused(network, configuration: dict, words: str) -> None:  # noqa: F811
+    ecs = boto3.client("ecs")
+    bad = {"metricConfigurations": [configuration]}
+    with pytest.raises(ecs.exceptions.InvalidParameterException, match=words):
+        create(network, fargate_task_definition(1), monitoring=bad)
+    create(network, fargate_task_definition(1))
+    with pytest.raises(ecs.exceptions.InvalidParameterException, match=words):
+        ecs.update_service(cluster="demo", service="web", monitoring=bad)
+
+
+def test_high_resolution_target_tracking_scales_out(network, fast_clock) -> None:  # noqa: F811
+    ecs = boto3.client("ecs")
+    image = images.build_and_push({"spin.py": SPIN}, "spin", "v1", cmd=["python", "spin.py"])
+    busy = ecs.register_task_definition(
+        family="busy", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "spin", "image": image}],
+    )["taskDefinition"]["taskDefinitionArn"]  # fmt: skip
+    create(network, busy, monitoring=CPU_AT_20)
+    scaling = boto3.client("application-autoscaling")
+    scaling.register_scalable_target(
+        ServiceNamespace="ecs", ResourceId="service/demo/web", ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1, MaxCapacity=2,
+    )  # fmt: skip
+    scaling.put_scaling_policy(
+        PolicyName="cpu-fast", ServiceNamespace="ecs", ResourceId="service/demo/web",
+        ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 50.0, "ScaleOutCooldown": 60,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilizationHighResolution"},
+        },
+    )  # fmt: skip
+    alarms = boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix="TargetTracking-")["MetricAlarms"]
+    assert {(a["MetricName"], a["Period"]) for a in alarms} == {("CPUUtilization", 20)}
+    # A spinning task uses a whole vCPU: 400 % of its 256 units; three 20-s periods above 50 % scale out.
+    wait_until(lambda: ecs.describe_services(cluster="demo", services=["web"])["services"][0]["desiredCount"] == 2,
+               timeout=20)  # fmt: skip
+    ecs.update_service(cluster="demo", service="web", desiredCount=0)  # stop spinning
