@@ -7,6 +7,7 @@ Stock moto runs handlers in Docker or answers with a canned string. Here
 also forgets a function's ``DeadLetterConfig``; the lab keeps it, since asynchronous failures are
 delivered there. A container-image function (``PackageType`` ``Image``) is refused with
 ``InvalidRuntimeException``: the lab runs .zip packages only. A deleted function's environments go with it.
+A function with ``FileSystemConfigs`` is refused on create and update (:mod:`.file_systems`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from courselab.lab.awslambda import async_invoke, function_urls, runtime, versions
+from courselab.lab.awslambda import async_invoke, file_systems, function_urls, runtime, versions
 from courselab.lab.awslambda.errors import InvalidRequestContentException, InvalidRuntimeException
 from courselab.lab.cloudwatch import sources
 from courselab.lab.patching import Patches
@@ -117,8 +118,15 @@ def init(original: Any, self: Any, account_id: str, spec: dict[str, Any], *args:
     self.dead_letter_config = spec.get("DeadLetterConfig") or {}
 
 
+@patches.wrap(f"{_MODELS}:LambdaBackend.create_function")
+def create_function(original: Any, self: Any, spec: dict[str, Any]) -> Any:
+    file_systems.refuse(spec.get("FunctionName", ""), spec.get("FileSystemConfigs"))
+    return original(self, spec)
+
+
 @patches.wrap(f"{_MODELS}:LambdaFunction.update_configuration")
 def update_configuration(original: Any, self: Any, updates: dict[str, Any]) -> dict[str, Any]:
+    file_systems.refuse(self.function_name, updates.get("FileSystemConfigs"))
     if "DeadLetterConfig" in updates:
         self.dead_letter_config = updates["DeadLetterConfig"] or {}
     return original(self, updates)

@@ -28,7 +28,8 @@ given as strings (template parameters) as they are, and has no ``Fn::GetAtt``. H
   (unless ``DeletionPolicy: Retain``, which SAM's ``LayerVersion`` sets by default).
 
 Where the lab differs from AWS: permissions are stored, never checked; a URL configuration on an
-alias is kept on the function (moto's URLs take no qualifier).
+alias is kept on the function (moto's URLs take no qualifier); a function with ``FileSystemConfigs``
+fails to create or update, as the API refuses it (:mod:`courselab.lab.awslambda.file_systems`).
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ def update_function(change: Update, moto: Moto) -> Any:
             "Environment": {"Variables": (spec.get("Environment") or {}).get("Variables") or {}},
             "Layers": spec.get("Layers", []),
             "DeadLetterConfig": spec.get("DeadLetterConfig") or {},
+            "FileSystemConfigs": spec.get("FileSystemConfigs") or [],
         }
     )
     fn.tracing_config = spec.get("TracingConfig") or {"Mode": "PassThrough"}
