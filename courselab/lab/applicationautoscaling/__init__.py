@@ -6,8 +6,8 @@ on a fixed threshold) and never scales anything. In the lab, with the CloudWatch
 
 * :mod:`~courselab.lab.applicationautoscaling.policies`: ``PutScalingPolicy`` refuses a bad policy
   with AWS's validation error; target tracking creates AWS's AlarmHigh and AlarmLow alarms on the
-  real metric (``ECSServiceAverageCPUUtilization``, ``ECSServiceAverageMemoryUtilization``,
-  ``ALBRequestCountPerTarget`` or a customized metric);
+  real metric (``ECSServiceAverageCPUUtilization``, ``ECSServiceAverageMemoryUtilization``, their
+  ``...HighResolution`` forms on 20-second periods, ``ALBRequestCountPerTarget`` or a customized metric);
 * :mod:`~courselab.lab.applicationautoscaling.scaling`: an alarm action naming a policy sets the
   ECS service's ``desiredCount`` (step scaling or target tracking), within ``MinCapacity`` and
   ``MaxCapacity``, with cooldowns on the schedule clock; each change is a scaling activity;

@@ -124,6 +124,9 @@ def _service_settings(props: dict[str, Any]) -> dict[str, Any]:
         ),
         "platform_version": props.get("PlatformVersion"),
     }
+    from courselab.lab.ecs import deployments
+
+    deployments.check_circuit_breaker(settings["deployment_configuration"])  # a bad threshold fails the resource
     return {key: value for key, value in settings.items() if value is not None}
 
 

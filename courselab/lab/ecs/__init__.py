@@ -12,7 +12,8 @@ lab's ECR, unpacked into its own root, its config merged with the definition),
 :mod:`~courselab.lab.ecs.startup` (``dependsOn`` and health checks),
 :mod:`~courselab.lab.ecs.secrets` (``secrets`` from SSM Parameter Store and Secrets Manager),
 :mod:`~courselab.lab.ecs.containers` (the processes, ports and environment),
-:mod:`~courselab.lab.ecs.deployments` (desired count, rolling updates, circuit breaker),
+:mod:`~courselab.lab.ecs.deployments` (desired count, rolling updates, circuit breaker and its
+``thresholdConfiguration``), :mod:`~courselab.lab.ecs.monitoring` (a service's 20-second metrics),
 :mod:`~courselab.lab.ecs.deployment_alarms` (rollback on a CloudWatch alarm, bake time),
 :mod:`~courselab.lab.ecs.blue_green` and :mod:`~courselab.lab.ecs.target_groups` (the built-in
 blue/green, linear and canary strategies), :mod:`~courselab.lab.ecs.service_deployments` (the

@@ -7,6 +7,7 @@ import pytest
 
 from courselab.lab.ecs import deployments as ecs_scheduler
 from tests.conftest import wait_until
+from tests.lab.cloudformation import stack_helpers
 from tests.lab.ecs.test_service_scheduler import (  # noqa: F401
     completed,
     create_service,
@@ -82,3 +83,30 @@ def test_bad_threshold_is_refused_on_create_and_update(network, threshold: dict,
     create_service(network, fargate_task_definition(1), count=1)
     with pytest.raises(ecs.exceptions.InvalidParameterException, match="thresholdConfiguration"):
         ecs.update_service(cluster="demo", service="web", deploymentConfiguration=bad)
+
+
+def service_stack(network: dict, threshold: dict) -> dict:  # noqa: F811
+    """A stack of one Fargate service whose circuit breaker has ``threshold`` (CloudFormation's spelling)."""
+    resources = {
+        "Service": {
+            "Type": "AWS::ECS::Service",
+            "Properties": {
+                "Cluster": "demo", "ServiceName": "web", "LaunchType": "FARGATE", "DesiredCount": 1,
+                "TaskDefinition": fargate_task_definition(1),
+                "DeploymentConfiguration": {
+                    "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True, "ThresholdConfiguration": threshold}
+                },
+                "NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": [network["subnet"]]}},
+            },
+        }
+    }  # fmt: skip
+    return stack_helpers.create("breaker", {"Resources": resources})
+
+
+def test_a_stack_keeps_a_good_threshold_and_fails_on_a_bad_one(network) -> None:  # noqa: F811
+    assert service_stack(network, {"Type": "COUNT", "Value": 0})["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "thresholdConfiguration.value must be a whole number" in stack_helpers.failures("breaker")["Service"]
+    boto3.client("cloudformation").delete_stack(StackName="breaker")
+    assert service_stack(network, {"Type": "COUNT", "Value": 2})["StackStatus"] == "CREATE_COMPLETE"
+    breaker = service()["deploymentConfiguration"]["deploymentCircuitBreaker"]
+    assert breaker["thresholdConfiguration"] == {"type": "COUNT", "value": 2}
