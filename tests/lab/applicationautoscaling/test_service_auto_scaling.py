@@ -170,19 +170,39 @@ def test_step_scaling_on_queue_depth_adds_then_removes_tasks(network, fast_clock
     assert any(i["HistorySummary"] == f"Successfully executed action {out}" for i in history)
 
 
-def test_target_tracking_scales_out_on_busy_tasks(network, fast_clock) -> None:  # noqa: F811
-    ecs = boto3.client("ecs")
+def busy_task_definition() -> str:
+    """A task that spins: a whole vCPU, 400 % of its 256 CPU units."""
     image = images.build_and_push({"spin.py": SPIN}, "spin", "v1", cmd=["python", "spin.py"])
-    busy = ecs.register_task_definition(
+    return boto3.client("ecs").register_task_definition(
         family="busy", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
         containerDefinitions=[{"name": "spin", "image": image}],
     )["taskDefinition"]["taskDefinitionArn"]  # fmt: skip
-    create_service(network, busy, count=1)
+
+
+def test_target_tracking_scales_out_on_busy_tasks(network, fast_clock) -> None:  # noqa: F811
+    ecs = boto3.client("ecs")
+    create_service(network, busy_task_definition(), count=1)
     register(low=1, high=2)
     policy("cpu", "TargetTrackingScaling", TargetValue=50.0, ScaleOutCooldown=60,
            PredefinedMetricSpecification={"PredefinedMetricType": "ECSServiceAverageCPUUtilization"})  # fmt: skip
     # A task that spins uses a whole vCPU: 400 % of its 256 CPU units, far above the 50 % target.
     wait_until(lambda: ecs_service()["desiredCount"] == 2, timeout=20)
+    ecs.update_service(cluster="demo", service="web", desiredCount=0)  # stop spinning
+
+
+def test_high_resolution_target_tracking_watches_20_second_periods(network, fast_clock) -> None:  # noqa: F811
+    ecs = boto3.client("ecs")
+    create_service(network, busy_task_definition(), count=1)
+    fast = {"metricConfigurations": [{"metricNames": ["CPUUtilization"], "resolutionSeconds": 20}]}
+    ecs.update_service(cluster="demo", service="web", monitoring=fast)
+    register(low=1, high=2)
+    fast_cpu = {"PredefinedMetricType": "ECSServiceAverageCPUUtilizationHighResolution"}
+    policy(
+        "cpu", "TargetTrackingScaling", TargetValue=50.0, ScaleOutCooldown=60, PredefinedMetricSpecification=fast_cpu
+    )
+    alarms = boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix="TargetTracking-")["MetricAlarms"]
+    assert {(a["MetricName"], a["Period"]) for a in alarms} == {("CPUUtilization", 20)}
+    wait_until(lambda: ecs_service()["desiredCount"] == 2, timeout=20)  # three 20-s periods above 50 %
     ecs.update_service(cluster="demo", service="web", desiredCount=0)  # stop spinning
 
 

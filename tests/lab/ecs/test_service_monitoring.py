@@ -1,4 +1,5 @@
-"""A service's monitoring: 20-second CPU and memory metrics, kept, refused when bad, and scaled on."""
+"""A service's monitoring: 20-second CPU and memory metrics, kept, and refused when bad (auto scaling on
+them: tests/lab/applicationautoscaling)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,10 @@ import datetime as dt
 import boto3
 import pytest
 
-from courselab import images
 from tests.conftest import wait_until
 from tests.lab.cloudwatch.conftest import fast_clock  # noqa: F401
 from tests.lab.ecs.test_service_scheduler import fargate_task_definition, network  # noqa: F401
 
-SPIN = "while True:\n    pass\n"
 CPU_AT_20 = {"metricConfigurations": [{"metricNames": ["CPUUtilization"], "resolutionSeconds": 20}]}
 
 
@@ -79,32 +78,3 @@ def test_bad_monitoring_is_refused(network, configuration: dict, words: str) -> 
     create(network, fargate_task_definition(1))
     with pytest.raises(ecs.exceptions.InvalidParameterException, match=words):
         ecs.update_service(cluster="demo", service="web", monitoring=bad)
-
-
-def test_high_resolution_target_tracking_scales_out(network, fast_clock) -> None:  # noqa: F811
-    ecs = boto3.client("ecs")
-    image = images.build_and_push({"spin.py": SPIN}, "spin", "v1", cmd=["python", "spin.py"])
-    busy = ecs.register_task_definition(
-        family="busy", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-        containerDefinitions=[{"name": "spin", "image": image}],
-    )["taskDefinition"]["taskDefinitionArn"]  # fmt: skip
-    create(network, busy, monitoring=CPU_AT_20)
-    scaling = boto3.client("application-autoscaling")
-    scaling.register_scalable_target(
-        ServiceNamespace="ecs", ResourceId="service/demo/web", ScalableDimension="ecs:service:DesiredCount",
-        MinCapacity=1, MaxCapacity=2,
-    )  # fmt: skip
-    scaling.put_scaling_policy(
-        PolicyName="cpu-fast", ServiceNamespace="ecs", ResourceId="service/demo/web",
-        ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
-        TargetTrackingScalingPolicyConfiguration={
-            "TargetValue": 50.0, "ScaleOutCooldown": 60,
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilizationHighResolution"},
-        },
-    )  # fmt: skip
-    alarms = boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix="TargetTracking-")["MetricAlarms"]
-    assert {(a["MetricName"], a["Period"]) for a in alarms} == {("CPUUtilization", 20)}
-    # A spinning task uses a whole vCPU: 400 % of its 256 units; three 20-s periods above 50 % scale out.
-    wait_until(lambda: ecs.describe_services(cluster="demo", services=["web"])["services"][0]["desiredCount"] == 2,
-               timeout=20)  # fmt: skip
-    ecs.update_service(cluster="demo", service="web", desiredCount=0)  # stop spinning
