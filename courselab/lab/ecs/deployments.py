@@ -22,6 +22,9 @@ deployment). :func:`reconcile`, one pass over one service, does what AWS's sched
   200, ``UNBOUNDED_PERCENT`` the same without the bounds
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ThresholdConfiguration.html);
   :func:`check_circuit_breaker` refuses a bad one as ``CreateService`` and ``UpdateService`` do.
+  With ``resetOnHealthyTask`` (true by default) a task of the deployment that becomes healthy
+  (``healthStatus`` ``HEALTHY``, or passing its target groups' health checks) resets the count to 0
+  (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentCircuitBreaker.html).
 * **Deployment alarms** (``deploymentConfiguration.alarms``): a watched CloudWatch alarm in
   ``ALARM`` fails the deployment the same way, and a steady deployment bakes before it is
   COMPLETED (:mod:`.deployment_alarms`).
@@ -31,7 +34,8 @@ deployment). :func:`reconcile`, one pass over one service, does what AWS's sched
 Lab differences: the circuit breaker counts every failed task of the new deployment (AWS's two
 stages, tasks failing to start and tasks failing health checks, are not told apart), and rounds a
 percentage threshold up; AWS's API reference gives no range for ``value``, and the lab refuses
-one below 1.
+one below 1; a task with neither a container health check nor a load balancer never counts as
+healthy for ``resetOnHealthyTask`` (AWS does not say what does).
 """
 
 from __future__ import annotations
@@ -177,6 +181,7 @@ def reconcile(table: TaskRuns, backend: Any, service: Any, events: list[dict[str
             run, events, "Scaling activity initiated by (deployment " + primary["id"] + ")", "ServiceSchedulerInitiated"
         )
     new = [r for r in new if r.status not in ("STOPPING", "STOPPED")]
+    _reset_on_healthy(service, primary, new)
 
     # Start new tasks within maximumPercent (a failed deployment launches nothing).
     if primary["rolloutState"] != "FAILED":
@@ -250,6 +255,23 @@ def _count(service: Any, runs: list[TaskRun]) -> None:
             deployment["desiredCount"] = service.desired_count
 
 
+def _breaker_failures(service: Any) -> dict[str, int]:
+    """The circuit breaker's failure count per deployment id (``failedTasks`` counts every failure)."""
+    return service.__dict__.setdefault("_courselab_breaker_failures", {})
+
+
+def _reset_on_healthy(service: Any, primary: dict[str, Any], new: list[TaskRun]) -> None:
+    """``resetOnHealthyTask``: a task of ``primary`` that has become healthy sets the count back to 0."""
+    if deployment_config(service)["deploymentCircuitBreaker"].get("resetOnHealthyTask") is False:
+        return
+    seen: set[str] = service.__dict__.setdefault("_courselab_healthy_tasks", set())
+    for run in new:
+        checked = run.task.health_status == "HEALTHY" or (bool(run.targets) and targets.healthy(run))
+        if run.status == "RUNNING" and checked and run.task.task_arn not in seen:
+            seen.add(run.task.task_arn)
+            _breaker_failures(service)[primary["id"]] = 0
+
+
 def task_failed(run: TaskRun, events: list[dict[str, Any]]) -> None:
     """A task stopped without the scheduler asking: count it, and trip the circuit breaker."""
     service = run.service
@@ -259,6 +281,8 @@ def task_failed(run: TaskRun, events: list[dict[str, Any]]) -> None:
     if deployment is None:
         return
     deployment["failedTasks"] += 1
+    failures = _breaker_failures(service)
+    failures[deployment["id"]] = failures.get(deployment["id"], 0) + 1
     deployment["updatedAt"] = now()
     service_event(service, f"has stopped 1 running tasks: (task {run.task.id}). Reason: {run.task.stopped_reason}")
     breaker = deployment_config(service)["deploymentCircuitBreaker"]
@@ -267,7 +291,7 @@ def task_failed(run: TaskRun, events: list[dict[str, Any]]) -> None:
         breaker.get("enable") and deployment["status"] == "PRIMARY" and deployment["rolloutState"] == "IN_PROGRESS"
     ):
         return
-    if deployment["failedTasks"] < threshold:
+    if failures[deployment["id"]] < threshold:
         return
     fail_deployment(
         run.backend,

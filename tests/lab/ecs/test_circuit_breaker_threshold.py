@@ -5,6 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from courselab import images
 from courselab.lab.ecs import deployments as ecs_scheduler
 from tests.conftest import wait_until
 from tests.lab.cloudformation import stack_helpers
@@ -110,3 +111,42 @@ def test_a_stack_keeps_a_good_threshold_and_fails_on_a_bad_one(network) -> None:
     assert service_stack(network, {"Type": "COUNT", "Value": 2})["StackStatus"] == "CREATE_COMPLETE"
     breaker = service()["deploymentConfiguration"]["deploymentCircuitBreaker"]
     assert breaker["thresholdConfiguration"] == {"type": "COUNT", "value": 2}
+
+
+BRIEF = "import time\ntime.sleep(2)\nraise SystemExit(1)\n"  # healthy for a while, then it fails
+
+
+def brief_task_definition() -> str:
+    """A revision whose task passes its health check, then exits with an error two seconds in."""
+    image = images.build_and_push({"brief.py": BRIEF}, "brief", "v1", cmd=["python", "brief.py"])
+    return boto3.client("ecs").register_task_definition(
+        family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{
+            "name": "brief", "image": image,
+            "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 5, "retries": 1, "startPeriod": 0},
+        }],
+    )["taskDefinition"]["taskDefinitionArn"]  # fmt: skip
+
+
+@pytest.mark.parametrize("reset", [True, False])
+def test_reset_on_healthy_task_sets_the_count_back(network, reset: bool) -> None:  # noqa: F811
+    config = {"minimumHealthyPercent": 0, "maximumPercent": 100,
+              "deploymentCircuitBreaker": breaker("COUNT", 2) | {"resetOnHealthyTask": reset}}  # fmt: skip
+    create_service(network, fargate_task_definition(1), count=1, **config)
+    wait_until(completed("1"), timeout=15)
+    # A deployment alarm bakes the new deployment once steady: it stays IN_PROGRESS, watched by the breaker.
+    boto3.client("cloudwatch").put_metric_alarm(
+        AlarmName="quiet", Namespace="Test", MetricName="Errors", Statistic="Sum", Period=60, EvaluationPeriods=5,
+        Threshold=1, ComparisonOperator="GreaterThanThreshold",
+    )  # fmt: skip
+    config["alarms"] = {"alarmNames": ["quiet"], "enable": True, "rollback": True}
+    boto3.client("ecs").update_service(
+        cluster="demo", service="web", taskDefinition=brief_task_definition(), deploymentConfiguration=config
+    )
+    primary = lambda: service()["deployments"][0]  # noqa: E731
+    if reset:  # each task is healthy before it fails: the count never reaches 2
+        wait_until(lambda: primary()["failedTasks"] >= 3, timeout=30)
+        assert primary()["rolloutState"] == "IN_PROGRESS" and primary()["taskDefinition"].endswith(":2")
+    else:  # no reset: the second failure trips the breaker, and the service rolls back to revision 1
+        wait_until(lambda: service()["taskDefinition"].endswith(":1"), timeout=30)
+        assert stops_before_failure(service()) == 2
