@@ -113,11 +113,11 @@ def test_a_stack_keeps_a_good_threshold_and_fails_on_a_bad_one(network) -> None:
     assert breaker["thresholdConfiguration"] == {"type": "COUNT", "value": 2}
 
 
-BRIEF = "import time\ntime.sleep(2)\nraise SystemExit(1)\n"  # healthy for a while, then it fails
+BRIEF = "import time\ntime.sleep(3)\nraise SystemExit(1)\n"  # healthy for a while, then it fails
 
 
 def brief_task_definition() -> str:
-    """A revision whose task passes its health check, then exits with an error two seconds in."""
+    """A revision whose task passes its health check, then exits with an error three seconds in."""
     image = images.build_and_push({"brief.py": BRIEF}, "brief", "v1", cmd=["python", "brief.py"])
     return boto3.client("ecs").register_task_definition(
         family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
