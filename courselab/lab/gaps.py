@@ -49,7 +49,7 @@ class Gaps:
         if not match:
             return self.app(environ, start_response)
         service = match.group(1)
-        body = _body(environ)
+        body = request_body(environ)
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -59,13 +59,7 @@ class Gaps:
         try:
             chunks = list(self.app(environ, capture))
         except Exception as exc:  # noqa: BLE001 - a moto handler that crashed: said in AWS's shape
-            log.warning("moto failed on %s %s:\n%s", service, environ.get("PATH_INFO"), traceback.format_exc())
-            operation = _operation(service, environ, body)
-            message = (
-                f"The course lab could not run {service}:{operation}: moto failed with "
-                f"{type(exc).__name__}: {exc}. This is a gap of the lab, not an answer AWS would give. {_APPENDIX}"
-            )
-            return _error(service, environ, message, start_response)
+            return crashed(service, environ, body, exc, start_response)
         status, headers = captured.get("status", "500"), captured.get("headers", [])
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         if status[:3] in ("404", "405", "500") and "text/html" in content_type:
@@ -78,8 +72,19 @@ class Gaps:
         return chunks
 
 
-def _body(environ: dict[str, Any]) -> bytes:
-    """The request body, read once and put back for moto."""
+def crashed(service: str, environ: dict[str, Any], body: bytes, exc: Exception, start_response: Any) -> list[bytes]:
+    """The answer to a request whose handler raised ``exc``: logged, then a 501 in the client's protocol."""
+    log.warning("moto failed on %s %s:\n%s", service, environ.get("PATH_INFO"), traceback.format_exc())
+    operation = _operation(service, environ, body)
+    message = (
+        f"The course lab could not run {service}:{operation}: moto failed with "
+        f"{type(exc).__name__}: {exc}. This is a gap of the lab, not an answer AWS would give. {_APPENDIX}"
+    )
+    return _error(service, environ, message, start_response)
+
+
+def request_body(environ: dict[str, Any]) -> bytes:
+    """The request body, read once and put back for the next reader (moto)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -26,6 +26,8 @@ from courselab.lab import registry, safety, scheduler
 from courselab.lab.gaps import Gaps
 
 DEFAULT_REGION = "us-east-1"
+#: Connections the lab's server queues before it accepts them: Lambda's default account concurrency.
+LISTEN_BACKLOG = 1024
 _SIGNED_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
 _lock = threading.RLock()
 _current: Lab | None = None
@@ -196,6 +198,10 @@ def _start_local(port: int, region: str, quiet: bool) -> Lab:
 
     app = _moto_chain(region)
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+    # werkzeug listens with a backlog of 128: a burst of 1,000 connections at once (a notebook's
+    # threads) overflows it, and each dropped SYN is retried after a second. The kernel caps it at
+    # net.core.somaxconn.
+    server.socket.listen(LISTEN_BACKLOG)
     endpoint = f"http://127.0.0.1:{server.server_port}"
     jobs = scheduler.ThreadScheduler()
     _install(app, registry.LabContext(mode="local", region=region, endpoint=endpoint, scheduler=jobs))

@@ -65,31 +65,46 @@ class Assignment(Generic[E]):
         self.under_pressure = False
 
     def acquire(self, spec: FunctionSpec, reserved: int | None) -> tuple[Pool[E], E | None]:
-        """Count the request in, and hand back its pool and a warm environment if one is idle."""
-        with self._lock:
-            pool = self._pools.setdefault(spec.function_arn, Pool())
-            pool.reserved = reserved
-            if reserved is not None:
-                if pool.in_flight >= reserved:
-                    raise TooManyRequestsException("ReservedFunctionConcurrentInvocationLimitExceeded")
-            else:
-                account = spec.function_arn.split(":")[3:5]
-                same_account = [p for arn, p in self._pools.items() if arn.split(":")[3:5] == account]
-                unreserved = runtime.ACCOUNT_CONCURRENCY - sum(p.reserved or 0 for p in same_account)
-                used = sum(p.in_flight for p in same_account if p.reserved is None)
-                if used >= unreserved:
-                    raise TooManyRequestsException("ConcurrentInvocationLimitExceeded")
-            while pool.idle:
+        """Count the request in, and hand back its pool and a warm environment if one is idle.
+
+        Whether a warm environment is still alive is asked outside the lock (it is a system call,
+        and a lock held across one makes a burst of requests queue behind each other).
+        """
+        while True:
+            with self._lock:
+                pool = self._pools.setdefault(spec.function_arn, Pool())
+                pool.reserved = reserved
+                self._check_concurrency(spec, pool, reserved)
+                pool.in_flight += 1
+                if not pool.idle:
+                    try:
+                        self._make_room()
+                    except Exception:
+                        pool.in_flight -= 1
+                        raise
+                    pool.starting += 1
+                    return pool, None
                 env = pool.idle.pop()  # most recently used first, like AWS keeps the warmest
-                if env.spec == spec and env.alive:
-                    pool.in_flight += 1
-                    self._busy.add(env)
-                    return pool, env
+                self._busy.add(env)
+            if env.spec == spec and env.alive:
+                return pool, env
+            with self._lock:  # broken or out of date: retired, and the request looks again
+                pool.in_flight -= 1
+                self._busy.discard(env)
                 self._retire(env)
-            self._make_room()
-            pool.in_flight += 1
-            pool.starting += 1
-            return pool, None
+
+    def _check_concurrency(self, spec: FunctionSpec, pool: Pool[E], reserved: int | None) -> None:
+        """Throttle a request past the function's reserved or the account's unreserved concurrency."""
+        if reserved is not None:
+            if pool.in_flight >= reserved:
+                raise TooManyRequestsException("ReservedFunctionConcurrentInvocationLimitExceeded")
+            return
+        account = spec.function_arn.split(":")[3:5]
+        same_account = [p for arn, p in self._pools.items() if arn.split(":")[3:5] == account]
+        unreserved = runtime.ACCOUNT_CONCURRENCY - sum(p.reserved or 0 for p in same_account)
+        used = sum(p.in_flight for p in same_account if p.reserved is None)
+        if used >= unreserved:
+            raise TooManyRequestsException("ConcurrentInvocationLimitExceeded")
 
     def _make_room(self) -> None:
         """Below both lab caps for one more environment, stopping idle ones if need be (under the lock)."""
@@ -119,6 +134,7 @@ class Assignment(Generic[E]):
 
     def release(self, pool: Pool[E], env: E | None, healthy: bool) -> None:
         """Count the request out; keep its environment warm unless it broke or the lab was reset meanwhile."""
+        alive = env is not None and env.alive  # a system call: not under the lock
         with self._lock:
             pool.in_flight -= 1
             if env is None:  # the cold start made no environment
@@ -127,7 +143,7 @@ class Assignment(Generic[E]):
             self._busy.discard(env)
             env.last_used = time.monotonic()
             current = self._pools.get(env.spec.function_arn) is pool
-            if healthy and env.alive and current:
+            if healthy and alive and current:
                 pool.idle.append(env)
             else:
                 self._retire(env)

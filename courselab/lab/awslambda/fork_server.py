@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,25 @@ class ForkServerError(RuntimeError):
     """The fork server could not start an environment."""
 
 
+class _Pending:
+    """One request sent to the fork server, waiting for its reply."""
+
+    __slots__ = ("reply", "done")
+
+    def __init__(self) -> None:
+        self.reply: bytes = b""
+        self.done = False
+
+
 class ForkServer:
-    """One zygote process and the socket to it; every method may be called from any thread."""
+    """One zygote process and the socket to it; every method may be called from any thread.
+
+    Requests are pipelined: a thread sends its request and does not hold the socket while the
+    zygote forks. The zygote answers in the order it was asked, so replies are matched to the queue
+    of requests sent; whichever waiting thread holds the receive lock reads every reply that has
+    come and hands each to its thread. A burst of cold starts thus keeps the zygote forking on
+    one core while the lab's process goes on with the other requests.
+    """
 
     def __init__(self, environment: dict[str, str]) -> None:
         self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -54,11 +72,14 @@ class ForkServer:
             start_new_session=True,
         )
         theirs.close()
-        self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._receive_lock = threading.Lock()
+        self._pending: deque[_Pending] = deque()
         self._ready: dict[str, Any] | None = None
+        self._shadows: dict[tuple[Path, Path | None], set[str]] = {}
 
     def _await_ready(self) -> dict[str, Any]:
-        """The zygote's first message, once its imports are done (under the lock)."""
+        """The zygote's first message, once its imports are done (under the send lock)."""
         if self._ready is None:
             if not readable(self._socket.fileno(), INIT_TIMEOUT_S):
                 raise ForkServerError(f"the fork server did not start within {INIT_TIMEOUT_S:.0f} s")
@@ -69,26 +90,49 @@ class ForkServer:
         return self._ready
 
     def _ask(self, request: dict[str, Any], fds: tuple[int, ...] = ()) -> dict[str, Any]:
-        with self._lock:
+        pending = _Pending()
+        with self._send_lock:
             self._await_ready()
             try:
                 socket.send_fds(self._socket, [json.dumps(request).encode()], list(fds))
-                data = self._socket.recv(MESSAGE_BYTES)
             except OSError as exc:
                 raise ForkServerError(f"the fork server is gone: {exc}") from None
-        if not data:
+            self._pending.append(pending)
+        while not pending.done:
+            with self._receive_lock:
+                if not pending.done:
+                    self._receive(block=True)
+        if not pending.reply:
             raise ForkServerError(f"the fork server is gone (exit status {self.process.poll()})")
-        return json.loads(data)
+        return json.loads(pending.reply)
+
+    def _receive(self, block: bool) -> None:
+        """Read the replies that have come (waiting for one if ``block``); each goes to its request."""
+        while self._pending and (block or readable(self._socket.fileno(), 0)):
+            block = False
+            try:
+                data = self._socket.recv(MESSAGE_BYTES)
+            except OSError:
+                data = b""
+            if not data:  # the fork server is gone: every request waiting gets no reply
+                while self._pending:
+                    self._pending.popleft().done = True
+                return
+            head = self._pending.popleft()
+            head.reply, head.done = data, True
 
     def shadows(self, code_dir: Path, opt_dir: Path | None) -> set[str]:
         """Top-level modules the package or its layers ship that the fork server has preloaded."""
-        with self._lock:
-            preloaded = set(self._await_ready()["top_level"])
-        roots = [code_dir]
-        if opt_dir is not None:
-            roots += [opt_dir / "python", *opt_dir.glob("python/lib/*/site-packages")]
-        names = {entry.name.removesuffix(".py") for root in roots if root.is_dir() for entry in root.iterdir()}
-        return names & preloaded
+        key = (code_dir, opt_dir)
+        if key not in self._shadows:  # the same folders always hold the same code
+            with self._send_lock:
+                preloaded = set(self._await_ready()["top_level"])
+            roots = [code_dir]
+            if opt_dir is not None:
+                roots += [opt_dir / "python", *opt_dir.glob("python/lib/*/site-packages")]
+            names = {entry.name.removesuffix(".py") for root in roots if root.is_dir() for entry in root.iterdir()}
+            self._shadows[key] = names & preloaded
+        return self._shadows[key]
 
     def spawn(
         self, cwd: Path, environment: dict[str, str], limits: dict[str, int], fds: tuple[int, int, int]

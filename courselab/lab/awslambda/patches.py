@@ -17,18 +17,12 @@ from typing import Any
 
 from courselab.lab.awslambda import async_invoke, file_systems, function_urls, runtime, versions
 from courselab.lab.awslambda.errors import InvalidRequestContentException, InvalidRuntimeException
+from courselab.lab.awslambda.invoke_api import header
 from courselab.lab.cloudwatch import sources
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
 _MODELS = "moto.awslambda.models"
-
-
-def _header(headers: Any, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name:
-            return value
-    return None
 
 
 @patches.replace(f"{_MODELS}:LambdaFunction.invoke")
@@ -46,15 +40,15 @@ def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) ->
         json.loads(text)
     except ValueError as exc:
         raise InvalidRequestContentException(f"Could not parse request body into json: {exc}") from None
-    invocation_type = _header(request_headers, "x-amz-invocation-type") or "RequestResponse"
+    invocation_type = header(request_headers, "x-amz-invocation-type") or "RequestResponse"
     if invocation_type == "DryRun":
         return b""
     if invocation_type == "Event":
         response_headers["x-amz-request-id"] = async_invoke.current().submit(self, text, str(self.version))
         return b""
-    client_context = _header(request_headers, "x-amz-client-context")
+    client_context = header(request_headers, "x-amz-client-context")
     # A caller's X-Ray trace header (X-Amzn-Trace-Id) becomes the handler's _X_AMZN_TRACE_ID.
-    trace_id = _header(request_headers, "x-amzn-trace-id")
+    trace_id = header(request_headers, "x-amzn-trace-id")
     result = runtime.current().invoke(self, text, client_context=client_context, trace_id=trace_id)
     response_headers["x-amz-executed-version"] = str(self.version)
     response_headers["x-amz-request-id"] = result.request_id

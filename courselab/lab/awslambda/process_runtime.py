@@ -102,6 +102,9 @@ class ProcessRuntime(LambdaRuntime):
 
     def _code_dir(self, fn: Any, spec: FunctionSpec) -> Path:
         """The unzipped deployment package, shared by every environment of that code (like /var/task)."""
+        known = self._code_dirs.get(spec.code_sha256)
+        if known is not None:  # unzipped already: no lock, so a burst of cold starts does not queue here
+            return known
         with self._lock:
             if spec.code_sha256 not in self._code_dirs:
                 target = self._work_dir / f"code-{spec.code_sha256[:16]}"

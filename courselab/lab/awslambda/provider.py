@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from courselab.lab.awslambda import async_invoke, fork_server, function_urls, runtime
+from courselab.lab.awslambda import async_invoke, fork_server, function_urls, invoke_api, runtime
 from courselab.lab.awslambda.process_runtime import ProcessRuntime
 from courselab.lab.registry import LabContext
 
@@ -26,8 +26,8 @@ def start(context: LabContext) -> None:
 
 
 def middleware(app: Any) -> Any:
-    """Function URLs answer HTTP on the lab's own port."""
-    return function_urls.FunctionUrls(app)
+    """Function URLs answer HTTP on the lab's own port; Invoke is answered before Flask (see invoke_api)."""
+    return function_urls.FunctionUrls(invoke_api.InvokeFastPath(app))
 
 
 def reset() -> None:

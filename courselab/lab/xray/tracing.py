@@ -27,6 +27,7 @@ import re
 import time
 from typing import Any
 
+from courselab.lab.awslambda.invoke_api import header
 from courselab.lab.xray.daemon import new_segment_id, new_trace_id, parse_trace_header, store_documents
 
 log = logging.getLogger(__name__)
@@ -136,20 +137,13 @@ def lambda_segments(
     return [service, function]
 
 
-def _header(headers: Any, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name:
-            return value
-    return None
-
-
 def traced_invoke(inner: Any, fn: Any, body: Any, request_headers: Any, response_headers: dict[str, str]) -> bytes:
     """Run ``inner`` (the lab's LambdaFunction.invoke) under the trace the caller's header names."""
-    invocation_type = _header(request_headers, "x-amz-invocation-type") or "RequestResponse"
+    invocation_type = header(request_headers, "x-amz-invocation-type") or "RequestResponse"
     mode = (getattr(fn, "tracing_config", None) or {}).get("Mode", "PassThrough")
     if invocation_type != "RequestResponse" or mode != "Active":
         return inner(fn, body, request_headers, response_headers)  # PassThrough: the header goes on as is
-    incoming = parse_trace_header(_header(request_headers, "x-amzn-trace-id"))
+    incoming = parse_trace_header(header(request_headers, "x-amzn-trace-id"))
     sampled = incoming.get("Sampled", "1") != "0"  # an upstream decision wins; the lab samples the rest
     trace = {"Root": incoming.get("Root") or new_trace_id(), "Parent": incoming.get("Parent", "")}
     service_id, function_id = new_segment_id(), new_segment_id()
