@@ -9,6 +9,7 @@ It needs Linux (``os.fork``, ``os.pidfd_open``, ``SOCK_SEQPACKET``): :func:`avai
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -17,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -44,21 +44,22 @@ class ForkServerError(RuntimeError):
 class _Pending:
     """One request sent to the fork server, waiting for its reply."""
 
-    __slots__ = ("reply", "done")
+    __slots__ = ("reply", "done", "wake")
 
     def __init__(self) -> None:
-        self.reply: bytes = b""
+        self.reply: dict[str, Any] | None = None
         self.done = False
+        self.wake = threading.Event()
 
 
 class ForkServer:
     """One zygote process and the socket to it; every method may be called from any thread.
 
-    Requests are pipelined: a thread sends its request and does not hold the socket while the
-    zygote forks. The zygote answers in the order it was asked, so replies are matched to the queue
-    of requests sent; whichever waiting thread holds the receive lock reads every reply that has
-    come and hands each to its thread. A burst of cold starts thus keeps the zygote forking on
-    one core while the lab's process goes on with the other requests.
+    Requests are pipelined, and no lock is held across a system call: a thread sends its request
+    with an id and waits. One waiting thread at a time reads the zygote's replies, which come in
+    batches (every request that came while it forked), and hands each to its thread by id; when
+    its own has come it passes the reading on to a thread still waiting. A burst of cold starts
+    thus keeps the zygote forking on one core while the lab's process goes on with the others.
     """
 
     def __init__(self, environment: dict[str, str]) -> None:
@@ -72,61 +73,80 @@ class ForkServer:
             start_new_session=True,
         )
         theirs.close()
-        self._send_lock = threading.Lock()
-        self._receive_lock = threading.Lock()
-        self._pending: deque[_Pending] = deque()
+        self._ready_lock = threading.Lock()
+        self._reader = threading.Lock()
+        self._pending: dict[int, _Pending] = {}
+        self._ids = itertools.count()
+        self._gone = False
         self._ready: dict[str, Any] | None = None
         self._shadows: dict[tuple[Path, Path | None], set[str]] = {}
 
     def _await_ready(self) -> dict[str, Any]:
-        """The zygote's first message, once its imports are done (under the send lock)."""
-        if self._ready is None:
-            if not readable(self._socket.fileno(), INIT_TIMEOUT_S):
-                raise ForkServerError(f"the fork server did not start within {INIT_TIMEOUT_S:.0f} s")
-            data = self._socket.recv(MESSAGE_BYTES)
-            if not data:
-                raise ForkServerError(f"the fork server ended at start (exit status {self.process.wait()})")
-            self._ready = json.loads(data)
-        return self._ready
+        """The zygote's first message, once its imports are done."""
+        with self._ready_lock:
+            if self._ready is None:
+                if not readable(self._socket.fileno(), INIT_TIMEOUT_S):
+                    raise ForkServerError(f"the fork server did not start within {INIT_TIMEOUT_S:.0f} s")
+                data = self._socket.recv(MESSAGE_BYTES)
+                if not data:
+                    raise ForkServerError(f"the fork server ended at start (exit status {self.process.wait()})")
+                self._ready = json.loads(data)
+            return self._ready
 
     def _ask(self, request: dict[str, Any], fds: tuple[int, ...] = ()) -> dict[str, Any]:
-        pending = _Pending()
-        with self._send_lock:
+        if self._ready is None:
             self._await_ready()
-            try:
-                socket.send_fds(self._socket, [json.dumps(request).encode()], list(fds))
-            except OSError as exc:
-                raise ForkServerError(f"the fork server is gone: {exc}") from None
-            self._pending.append(pending)
+        pending, request_id = _Pending(), next(self._ids)
+        self._pending[request_id] = pending
+        try:
+            socket.send_fds(self._socket, [json.dumps({**request, "id": request_id}).encode()], list(fds))
+        except OSError as exc:
+            self._pending.pop(request_id, None)
+            raise ForkServerError(f"the fork server is gone: {exc}") from None
         while not pending.done:
-            with self._receive_lock:
-                if not pending.done:
-                    self._receive(block=True)
-        if not pending.reply:
+            if self._reader.acquire(blocking=False):
+                try:
+                    while not pending.done:
+                        self._receive()
+                finally:
+                    self._reader.release()
+                self._pass_on()
+            else:
+                pending.wake.wait()
+                pending.wake.clear()
+        if pending.reply is None:
             raise ForkServerError(f"the fork server is gone (exit status {self.process.poll()})")
-        return json.loads(pending.reply)
+        return pending.reply
 
-    def _receive(self, block: bool) -> None:
-        """Read the replies that have come (waiting for one if ``block``); each goes to its request."""
-        while self._pending and (block or readable(self._socket.fileno(), 0)):
-            block = False
-            try:
-                data = self._socket.recv(MESSAGE_BYTES)
-            except OSError:
-                data = b""
-            if not data:  # the fork server is gone: every request waiting gets no reply
-                while self._pending:
-                    self._pending.popleft().done = True
+    def _receive(self) -> None:
+        """Wait for the zygote's next batch of replies and hand each to its thread (the reader only)."""
+        try:
+            data = self._socket.recv(MESSAGE_BYTES)
+        except OSError:
+            data = b""
+        if not data:  # the fork server is gone: every request waiting gets no reply
+            self._gone = True
+            replies: list[dict[str, Any]] = [{"id": request_id} for request_id in list(self._pending)]
+        else:
+            replies = json.loads(data)
+        for reply in replies:
+            pending = self._pending.pop(reply.pop("id"), None)
+            if pending is not None:
+                pending.reply, pending.done = (None if self._gone else reply), True
+                pending.wake.set()
+
+    def _pass_on(self) -> None:
+        """The reader's own reply has come: wake a thread still waiting, to read from now on."""
+        for pending in list(self._pending.values()):
+            if not pending.done:
+                pending.wake.set()
                 return
-            head = self._pending.popleft()
-            head.reply, head.done = data, True
 
     def shadows(self, code_dir: Path, opt_dir: Path | None) -> set[str]:
         """Top-level modules the package or its layers ship that the fork server has preloaded."""
         key = (code_dir, opt_dir)
         if key not in self._shadows:  # the same folders always hold the same code
-            with self._send_lock:
-                preloaded = set(self._await_ready()["top_level"])
+            preloaded = set(self._await_ready()["top_level"])
             roots = [code_dir]
             if opt_dir is not None:
                 roots += [opt_dir / "python", *opt_dir.glob("python/lib/*/site-packages")]
@@ -148,6 +168,10 @@ class ForkServer:
 
     def close(self) -> None:
         """Stop the fork server: it kills every environment it started, then ends."""
+        try:
+            self._socket.shutdown(socket.SHUT_RDWR)  # a thread reading replies sees the end at once
+        except OSError:
+            pass
         self._socket.close()
         try:
             self.process.wait(5)

@@ -4,7 +4,8 @@ The lab starts it as ``python -S -m courselab.lab.awslambda.zygote CONTROL_FD PR
 :mod:`courselab.lab.awslambda.fork_server`). It imports :mod:`courselab.lab.awslambda.bootstrap`
 and the modules named in ``PRELOAD`` (by default boto3 and what it needs), freezes them out of the
 garbage collector (so that children do not write to, and copy, the pages they share with it), then
-serves two requests on a Unix datagram socket:
+serves two requests on a Unix datagram socket, each with an ``id``; it answers every request that
+has come since its last reply in one message, a list of replies with their ids:
 
 * ``spawn``: with three file descriptors attached (request pipe, response pipe, log file), fork a
   child that becomes one execution environment: its own session, working folder, environment
@@ -24,6 +25,7 @@ import gc
 import importlib
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -34,6 +36,8 @@ from courselab.lab.awslambda import bootstrap
 
 _PR_SET_PDEATHSIG = 1
 MESSAGE_BYTES = 1 << 20
+#: The most requests answered in one reply (each reply is a few dozen bytes).
+BATCH = 16
 
 
 class Zygote:
@@ -59,18 +63,32 @@ class Zygote:
     def serve(self) -> None:
         signal.signal(signal.SIGCHLD, self.reap)
         while True:
+            replies: list[dict[str, Any]] = []
+            # wait for the first request, then take what else has come without waiting
+            while len(replies) < BATCH and (not replies or select.select([self.control], [], [], 0)[0]):
+                try:
+                    data, fds, _, _ = socket.recv_fds(self.control, MESSAGE_BYTES, 3)
+                except OSError:
+                    data, fds = b"", []
+                if not data:
+                    return self.stop()
+                replies.append(self.answer(json.loads(data), fds))
             try:
-                data, fds, _, _ = socket.recv_fds(self.control, MESSAGE_BYTES, 3)
+                self.control.send(json.dumps(replies).encode())
             except OSError:
-                data, fds = b"", []
-            if not data:
-                break
-            request = json.loads(data)
-            if request["op"] == "spawn":
-                reply = self.spawn(request, fds)
-            else:
-                reply = {"returncode": self.status(request["pid"])}
-            self.control.send(json.dumps(reply).encode())
+                return self.stop()
+
+    def answer(self, request: dict[str, Any], fds: list[int]) -> dict[str, Any]:
+        """The reply to one request, with its ``id``."""
+        if request["op"] == "spawn":
+            reply = self.spawn(request, fds)
+        else:
+            reply = {"returncode": self.status(request["pid"])}
+        reply["id"] = request["id"]
+        return reply
+
+    def stop(self) -> None:
+        """The lab's end of the socket closed: every child goes with this process."""
         for pid in list(self.children):
             try:
                 os.killpg(pid, signal.SIGKILL)
