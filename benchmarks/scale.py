@@ -66,8 +66,8 @@ def uss_kb(pid: int) -> int:
     return fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
 
 
-def lab_pids() -> list[int]:
-    """This process, every process it started and theirs (environments, a fork server)."""
+def lab_pids(root: int | None = None) -> list[int]:
+    """The lab's process (this one, or ``root``), every process it started and theirs (environments, a fork server)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -77,7 +77,7 @@ def lab_pids() -> list[int]:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [os.getpid()]
+    found, todo = [], [os.getpid() if root is None else root]
     while todo:
         pid = todo.pop()
         found.append(pid)
@@ -89,30 +89,45 @@ def total_pss_mb() -> float:
     return sum(memory_kb(pid).get("Pss", 0) for pid in lab_pids()) / 1024
 
 
+#: How often the peak memory is sampled. Reading the PSS of 1,000 processes walks their page tables:
+#: it is done from a process of its own, once a second, so that it takes little from the lab it measures.
+PEAK_EVERY_S = 1.0
+
+
 class PeakMemory:
-    """Samples the PSS of the lab's processes in a thread until stopped."""
+    """Samples the PSS of the lab's processes from another process until stopped."""
 
     def __init__(self) -> None:
         self.peak_mb = 0.0
         self.peak_processes = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            pids = lab_pids()
-            pss = sum(memory_kb(pid).get("Pss", 0) for pid in pids) / 1024
-            if pss > self.peak_mb:
-                self.peak_mb, self.peak_processes = pss, len(pids)
-            self._stop.wait(0.25)
+        self._sampler: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> PeakMemory:
-        self._thread.start()
+        self._sampler = subprocess.Popen(
+            [sys.executable, __file__, "--peak-memory", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        assert self._sampler is not None
+        output, _ = self._sampler.communicate("")  # closing its stdin stops it
+        self.peak_mb, self.peak_processes = json.loads(output)
+
+
+def sample_peak_memory(root: int) -> None:
+    """The sampler's process: the peak PSS of ``root`` and its processes until stdin closes, as JSON."""
+    import select
+
+    peak_mb, peak_processes = 0.0, 0
+    while not select.select([sys.stdin], [], [], PEAK_EVERY_S)[0]:
+        pids = [pid for pid in lab_pids(root) if pid != os.getpid()]
+        pss = sum(memory_kb(pid).get("Pss", 0) for pid in pids) / 1024
+        if pss > peak_mb:
+            peak_mb, peak_processes = pss, len(pids)
+    print(json.dumps([peak_mb, peak_processes]))
 
 
 def mb(kb: float) -> str:
@@ -156,7 +171,8 @@ def burst(lam: Any, count: int = BURST, sleep_s: float = 2.0) -> None:
     results: list[str] = []
     throttled = errors = 0
     lock = threading.Lock()
-    start_gate = threading.Barrier(count + 1)
+    started: list[float] = []  # when the last thread reached the gate: every request goes at once
+    start_gate = threading.Barrier(count + 1, action=lambda: started.append(time.perf_counter()))
     payload = json.dumps({"sleep": sleep_s}).encode()
 
     def one(_: int) -> None:
@@ -186,12 +202,10 @@ def burst(lam: Any, count: int = BURST, sleep_s: float = 2.0) -> None:
     before = total_pss_mb()
     with PeakMemory() as peak, ThreadPoolExecutor(count) as pool:
         futures = [pool.submit(one, i) for i in range(count)]
-        time.sleep(0.5)  # every thread is waiting at the gate
-        started = time.perf_counter()
         start_gate.wait()
         for future in futures:
             future.result()
-        wall = time.perf_counter() - started
+        wall = time.perf_counter() - started[0]
     print(f"{count} concurrent invokes of a {sleep_s:.0f}-s handler that imports boto3")
     print(f"  wall time {wall:6.1f} s   results {len(results)}   throttled {throttled}   errors {errors}")
     print(f"  environments used {len(set(results))}")
@@ -271,4 +285,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--peak-memory"]:
+        sample_peak_memory(int(sys.argv[2]))
+    else:
+        main()

@@ -4,10 +4,10 @@ Stock moto answers every request of its server the same way: ``DomainDispatcherA
 the service's Flask app under one lock (and, on the way, lists moto's package folder on disk, about
 175 ``stat`` calls per request), Flask routes the path and pushes its request context, and
 ``BaseResponse.call_action`` finds the action from botocore's model of the service and lists the
-response class's methods with ``inspect`` before it calls ``LambdaResponse.invoke``. For an Invoke
-that is about 3 ms of the lab's CPU of the 5 ms a warm Invoke costs (measured with cProfile), and the
-lock makes every request of a burst wait for the one before: 1,000 concurrent invokes reached the
-runtime over several seconds, so few environments started at once (``benchmarks/scale.py``).
+response class's methods with ``inspect`` before it calls ``LambdaResponse.invoke``. Measured on
+the lab's 2-core machine, a warm Invoke over HTTP cost the lab's process 4.5 ms of CPU that way,
+and 2.5 ms with this path; in a burst the lock made every request wait for the one before, so
+1,000 concurrent invokes reached the runtime over several seconds (``benchmarks/scale.py``).
 
 :class:`InvokeFastPath` is the Lambda extension's middleware in the lab's WSGI chain (see
 ``courselab.lab.server._Chain``). For an Invoke it parses the request with moto's own code
