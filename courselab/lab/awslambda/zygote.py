@@ -25,6 +25,7 @@ import gc
 import importlib
 import json
 import os
+import resource  # noqa: F401 - the bootstrap imports it in each child: here it is imported once
 import select
 import signal
 import socket
