@@ -21,10 +21,10 @@ runs (their load is most of the spread). The burst from another process, a fresh
 runs alternated at load average 8-11: before the Invoke fast path
 (``courselab/lab/awslambda/invoke_api.py``) and the pipelined fork server 10.8-13.4 s, median
 12.9 s, on 957-989 environments; after, 9.7-10.6 s, median 10.0 s, on 1,000 (3 runs each), at
-most 5.2 GB. The whole benchmark after: 9.1 s on 999 environments at load 3.5, 11-16 s at load
-9-17; both versions had outliers of 24-38 s at load 50-90. From boto3 threads in this process:
-7.9-12.6 s on 433-1,000 environments after, 13-22 s on 600-750 before (where 30 of 1,000
-connections were also closed unanswered: werkzeug listens with a backlog of 128). Idle warm USS
+most 5.2 GB. The whole benchmark after: 9.1-15.1 s, median 11.8 s, on 998-1,000 environments
+(7 runs at load 3-17); both versions had outliers of 24-38 s at load 50-90. From boto3 threads
+in this process: 7.9-12.6 s on 433-1,000 environments after, 13-22 s on 600-750 before (where 30
+of 1,000 connections were also closed unanswered: werkzeug listens with a backlog of 128). Idle warm USS
 4.9-5.0 MB and cold invoke 10-30 ms median, before and after. The target of 8 s is not met here:
 the burst costs about 12 s of CPU for the 2 cores, per request 3.5 ms in the lab's process (its
 HTTP server 1.1 ms, the Invoke and the runtime 1.3 ms, a cold start's set-up 1.2 ms, on one core,
@@ -294,7 +294,9 @@ def main() -> None:
     print(f"runtime: {type(runtime.current()).__name__}\n")
     warm_memory(lam)
     cold_invokes(lam)
-    burst(fresh_lab(config, "uses-boto3"))
+    notebook = fresh_lab(config, "uses-boto3")
+    burst(notebook)
+    notebook.close()  # its 1,000 keep-alive connections (and the lab's threads serving them) end here
     fresh_lab(config, "uses-boto3")
     burst_from_another_process(lab.endpoint)
     courselab.stop()
