@@ -28,8 +28,12 @@ _counter = 0
 class _Stream:
     """sys.stdout/sys.stderr while a cell runs: text kept as outputs, adjacent writes merged."""
 
+    encoding = "utf-8"
+    errors = "strict"
+
     def __init__(self, name: str) -> None:
         self.name = name
+        self.buffer = _Bytes(self)
 
     def write(self, text: str) -> int:
         if not text:
@@ -45,6 +49,20 @@ class _Stream:
 
     def isatty(self) -> bool:
         return False
+
+
+class _Bytes:
+    """``sys.stdout.buffer`` of a :class:`_Stream`: bytes written are decoded as UTF-8."""
+
+    def __init__(self, text: _Stream) -> None:
+        self.text = text
+
+    def write(self, data: bytes) -> int:
+        self.text.write(bytes(data).decode("utf-8", "replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 def display(*objects: Any) -> None:
@@ -99,7 +117,9 @@ def run_cell(source: str) -> dict[str, Any]:
             status = "error"
             _outputs.append(_error(exc))
         finally:
-            _run_due()
+            from courselab.lab import scheduler
+
+            scheduler.run_due()
     return {"status": status, "outputs": list(_outputs), "seconds": time.perf_counter() - started}
 
 
@@ -122,18 +142,11 @@ def _execute(source: str, filename: str) -> None:
 
 def _error(exc: BaseException) -> dict[str, Any]:
     frames = traceback.extract_tb(exc.__traceback__)
-    # drop this module's own frames: the traceback starts at the cell, as in Jupyter
-    while frames and frames[0].filename == __file__:
+    # drop this module's own frames: the traceback starts at the cell, as in Jupyter (the code's
+    # own file name: the site's courselab is bytecode only, so __file__ names the .pyc)
+    while frames and frames[0].filename == _execute.__code__.co_filename:
         frames.pop(0)
     text = "Traceback (most recent call last):\n" if frames else ""
     text += "".join(traceback.format_list(frames))
     text += "".join(traceback.format_exception_only(type(exc), exc))
     return {"type": "error", "ename": type(exc).__name__, "evalue": str(exc), "traceback": text}
-
-
-def _run_due() -> None:
-    from courselab.lab import scheduler
-
-    jobs = scheduler.running()
-    if jobs is not None:
-        jobs.run_due()

@@ -73,14 +73,31 @@ class Gaps:
 
 
 def crashed(service: str, environ: dict[str, Any], body: bytes, exc: Exception, start_response: Any) -> list[bytes]:
-    """The answer to a request whose handler raised ``exc``: logged, then a 501 in the client's protocol."""
-    log.warning("moto failed on %s %s:\n%s", service, environ.get("PATH_INFO"), traceback.format_exc())
+    """The answer to a request whose handler raised ``exc``: logged, then a 501 in the client's protocol.
+
+    A module that is missing (the browser lab ships only the services the chapters call) is said
+    to be missing from the browser lab, with what to do instead.
+    """
+    log.warning("the lab failed on %s %s:\n%s", service, environ.get("PATH_INFO"), traceback.format_exc())
     operation = _operation(service, environ, body)
-    message = (
-        f"The course lab could not run {service}:{operation}: moto failed with "
-        f"{type(exc).__name__}: {exc}. This is a gap of the lab, not an answer AWS would give. {_APPENDIX}"
-    )
+    if isinstance(exc, ModuleNotFoundError):
+        message = (
+            f"The course lab could not run {service}:{operation}: {exc.name} is not in the browser lab "
+            "(the site ships only what the chapters' cells use); run this cell in the local lab "
+            f"(see the chapter's 'Run it locally' box). {_APPENDIX}"
+        )
+    else:
+        message = (
+            f"The course lab could not run {service}:{operation}: moto failed with "
+            f"{type(exc).__name__}: {exc}. This is a gap of the lab, not an answer AWS would give. {_APPENDIX}"
+        )
     return _error(service, environ, message, start_response)
+
+
+def signed_service(environ: dict[str, Any]) -> str:
+    """The service a request is signed for (SigV4's credential scope), or ``lab`` if it is not signed."""
+    match = _SIGNED.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else "lab"
 
 
 def request_body(environ: dict[str, Any]) -> bytes:

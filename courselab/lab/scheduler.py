@@ -25,13 +25,14 @@ around each request and at the end of each cell.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from courselab.lab.current import Current
@@ -174,6 +175,11 @@ class Scheduler(ABC):
     def run_due(self) -> int:
         """Run every job that is due now, in this thread; returns how many ran (cooperative only)."""
         return 0
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """While the body runs, :meth:`run_due` runs nothing (cooperative only; see there)."""
+        yield
 
     def next_due(self) -> float | None:
         """When the earliest pending job is due (``time.monotonic()``), or None."""
@@ -334,6 +340,21 @@ class CooperativeScheduler(Scheduler):
     def __init__(self) -> None:
         super().__init__()
         self._depth = 0
+        self._held = 0
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """No background job runs while the body does (a Lambda handler runs in-process).
+
+        A job run from inside a handler's own request would run with the handler's environment
+        variables, log and deadline, and make the handler wait for work that on AWS runs beside
+        it. Only a job the body waits on (:meth:`wait`) runs meanwhile.
+        """
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
 
     def serve(self, name: str, serve_forever: Callable[[], Any], shutdown: Callable[[], Any]) -> Job:
         raise NotImplementedError(
@@ -342,7 +363,7 @@ class CooperativeScheduler(Scheduler):
 
     def run_due(self) -> int:
         """Run what is due now; jobs a run schedules for now run in the same call."""
-        if self._depth > 8:  # a job waiting on a job waiting on ...: let the outer call finish it
+        if self._held or self._depth > 8:  # a job waiting on a job waiting on ...: let the outer call finish it
             return 0
         self._depth += 1
         ran = 0
@@ -361,6 +382,8 @@ class CooperativeScheduler(Scheduler):
     def wait(self, job: Job, timeout: float | None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
         while not job.done():
+            if self._held and self._run_now(job):
+                continue
             if self.run_due() == 0:
                 next_due = self.next_due()
                 if next_due is None:
@@ -374,6 +397,30 @@ class CooperativeScheduler(Scheduler):
                 return False
         return True
 
+    def _run_now(self, job: Job) -> bool:
+        """Run ``job`` alone if it is due and waiting (held: nothing else runs); False if it is not."""
+        with self._lock:
+            entries = [entry for entry in self._heap if entry[2] is job]
+            if not entries or job._running or entries[0][0] > time.monotonic():
+                return False
+            self._heap.remove(entries[0])
+            heapq.heapify(self._heap)
+        job._run()
+        self._finished(job)
+        return True
+
 
 _current: Current[Scheduler] = Current("the lab")
 current, running, use = _current.get, _current.running, _current.use
+
+
+def run_due() -> int:
+    """Run the running lab's due jobs in this thread, if its scheduler is cooperative; how many ran."""
+    jobs = running()
+    return jobs.run_due() if jobs is not None else 0
+
+
+def hold() -> contextlib.AbstractContextManager[None]:
+    """The running lab's :meth:`Scheduler.hold` (nothing to hold when no lab runs)."""
+    jobs = running()
+    return jobs.hold() if jobs is not None else contextlib.nullcontext()

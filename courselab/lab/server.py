@@ -227,7 +227,8 @@ def _start_in_process(region: str, quiet: bool) -> Lab:
     transport.serve(port, app)
     lab = Lab(mode="local", region=region, endpoint=endpoint, owned=True, in_process=True, _scheduler=jobs)
     if not quiet:
-        print(f"courselab: AWS lab in this browser tab (region {region}); no AWS account, nothing leaves the page.")
+        where = "this browser tab" if sys.platform == "emscripten" else "this Python process (in-process mode)"
+        print(f"courselab: AWS lab in {where} (region {region}); no AWS account, nothing leaves it.")
     return lab
 
 

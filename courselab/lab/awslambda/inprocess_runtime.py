@@ -8,10 +8,20 @@ and every request runs with the environment's variables in ``os.environ``, its o
 deadline instead of a killed process (:mod:`courselab.lab.inprocess.clock`). Warm reuse, scale-out,
 concurrency, throttling and the START/END/REPORT lines are the process runtime's.
 
-Differences from AWS and from the local lab: requests run one at a time in the notebook's thread
-(a handler that invokes a function synchronously gets a second environment, as on AWS); a timeout
-is noticed at the handler's next ``time.sleep`` or Python call, not in a tight loop; ``sys.exit``
-ends the environment, not the interpreter; ``Max Memory Used`` is the whole WebAssembly memory.
+While a handler runs, the lab's background work (async invokes, pollers) waits
+(:meth:`courselab.lab.scheduler.CooperativeScheduler.hold`): it runs after the handler returns, as
+on AWS it runs beside it, never inside it. A nested environment (a handler that invokes another
+function synchronously) sees none of the outer one's modules, and each environment keeps its own
+root logger level and handler (a module-level ``logger.setLevel(logging.INFO)`` lasts, as in a
+Lambda process).
+
+Differences from AWS (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html)
+and from the local lab: requests run one at a time in the notebook's thread (a handler that
+invokes a function synchronously gets a second environment, as on AWS, where an environment serves
+one request at a time); a timeout is noticed at the handler's next ``time.sleep`` or Python call,
+not in a tight loop, and the environment is then discarded, as Lambda resets it after a timeout;
+``sys.exit`` ends the environment, not the interpreter; ``Max Memory Used`` is the whole
+WebAssembly memory.
 """
 
 from __future__ import annotations
@@ -27,14 +37,17 @@ from pathlib import Path
 from typing import Any
 
 from courselab import paths
+from courselab.lab import scheduler
 from courselab.lab.awslambda import bootstrap
 from courselab.lab.awslambda.environments import ExecutionEnvironment, Launcher, layer_paths
 from courselab.lab.awslambda.process_runtime import ProcessRuntime, exit_reply, timeout_reply
-from courselab.lab.awslambda.runtime import INIT_TIMEOUT_S, MAX_LOG_BYTES, FunctionSpec, error_log, trace_header
+from courselab.lab.awslambda.runtime import INIT_TIMEOUT_S, MAX_LOG_BYTES, FunctionSpec, request_message, settle_reply
 from courselab.lab.inprocess import clock
 
 #: Variables that name the process runtime's interpreter set-up, meaningless in one interpreter.
 _PROCESS_ONLY = ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PATH", "LAMBDA_RUNTIME_DIR")
+#: The environments running now, outermost first (a handler's synchronous invoke nests one).
+_running: list[InProcessEnvironment] = []
 
 
 class InProcessEnvironment(ExecutionEnvironment):
@@ -53,6 +66,9 @@ class InProcessEnvironment(ExecutionEnvironment):
         self.handler: Any = None
         self.ended: str | None = None  # why the environment ended (sys.exit), if it did
         self.request_filter = bootstrap._RequestIdFilter()
+        # the root logger as the environment's runtime sets it up; a handler may change both
+        self.log_handlers: list[logging.Handler] = [bootstrap.log_handler(self.output, self.request_filter)]
+        self.log_level = logging.WARNING
 
     @property
     def pid(self) -> int | None:
@@ -74,35 +90,53 @@ class InProcessEnvironment(ExecutionEnvironment):
 
     @contextlib.contextmanager
     def _active(self) -> Any:
-        """This environment's modules, variables, search path, output and log handler, for one run."""
+        """This environment's modules, variables, search path, output and root logger, for one run.
+
+        Background jobs wait meanwhile; the modules of an environment already running (this one
+        is nested in it) are set aside, so that a module name both use is each one's own.
+        """
         saved_environ = dict(os.environ)
         saved_path = list(sys.path)
-        saved_modules = {name: sys.modules[name] for name in self.modules if name in sys.modules}
+        displaced = {
+            name: sys.modules.pop(name)
+            for name, module in list(sys.modules.items())
+            if name in self.modules or any(env._has(name, module) for env in _running)
+        }
         before = set(sys.modules)
         os.environ.clear()
         os.environ.update(self.variables)
         sys.path[:0] = self.search_path
         sys.modules.update(self.modules)
         importlib.invalidate_caches()
-        handler = bootstrap.log_handler(self.output, self.request_filter)
         root = logging.getLogger()
-        level = root.level
-        root.addHandler(handler)
-        root.setLevel(logging.WARNING)
+        saved_handlers, saved_level = root.handlers[:], root.level
+        root.handlers[:] = self.log_handlers
+        root.setLevel(self.log_level)
+        _running.append(self)
         try:
-            with contextlib.redirect_stdout(self.output), contextlib.redirect_stderr(self.output):
+            with (
+                scheduler.hold(),
+                contextlib.redirect_stdout(self.output),
+                contextlib.redirect_stderr(self.output),
+            ):
                 yield
         finally:
-            root.removeHandler(handler)
-            root.setLevel(level)
+            _running.remove(self)
+            self.log_handlers, self.log_level = root.handlers[:], root.level
+            root.handlers[:] = saved_handlers
+            root.setLevel(saved_level)
             for name in list(sys.modules):
                 if name in self.modules or (name not in before and self._owns(sys.modules[name])):
                     self.modules[name] = sys.modules.pop(name)
-            sys.modules.update(saved_modules)
+            sys.modules.update(displaced)
             sys.path[:] = saved_path
             os.environ.clear()
             os.environ.update(saved_environ)
             importlib.invalidate_caches()
+
+    def _has(self, name: str, module: Any) -> bool:
+        """Is ``module`` (imported as ``name``) one of this environment's?"""
+        return name in self.modules or self._owns(module)
 
     def _owns(self, module: Any) -> bool:
         """Was ``module`` loaded from this environment's code or layers?"""
@@ -154,28 +188,15 @@ class InProcessRuntime(ProcessRuntime):
         """Run one request in the environment, up to the function's timeout."""
         assert isinstance(env, InProcessEnvironment)
         started = time.time()
-        request = {
-            "request_id": request_id,
-            "event": event,
-            "deadline_ms": started * 1000 + spec.timeout * 1000,
-            "invoked_function_arn": spec.function_arn,
-            "client_context": client_context,
-            "trace_id": trace_id or trace_header(spec),
-        }
+        request = request_message(spec, request_id, event, client_context, trace_id, started)
         try:
             with env._active(), clock.deadline(spec.timeout):
                 reply = bootstrap.serve(env.handler, request, env.request_filter)
         except clock.DeadlineExceeded:
-            env.kill()  # AWS resets the environment after a timeout
+            env.kill()  # Lambda resets the environment after a timeout (see the docstring)
             return timeout_reply(spec, request_id, env.read_new_output(), lines)
         except SystemExit as exc:  # sys.exit in the handler ends its environment
             env.ended = f"exit status {exc.code if exc.code is not None else 0}"
             reason = f"Runtime exited with error: {env.ended}"
             return exit_reply(request_id, reason, started, env.read_new_output(), lines)
-        if bootstrap.out_of_memory(reply):
-            env.kill()  # Lambda stops an environment that ran out of memory
-            reply["max_memory_mb"] = spec.memory_size
-        lines.append(env.read_new_output())
-        if "error" in reply:
-            lines.append(error_log(reply["error"]))
-        return reply
+        return settle_reply(env, spec, reply, lines)

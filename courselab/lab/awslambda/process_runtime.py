@@ -26,17 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from courselab.lab.awslambda.assignment import Assignment
-from courselab.lab.awslambda.bootstrap import out_of_memory
 from courselab.lab.awslambda.environments import ExecutionEnvironment, Launcher, spawn
 from courselab.lab.awslambda.limits import Limits, private_mb, pss_mb
 from courselab.lab.awslambda.runtime import (
     FunctionSpec,
     InvokeResult,
     LambdaRuntime,
-    error_log,
     iso_now,
     report_line,
-    trace_header,
+    request_message,
+    settle_reply,
     write_logs,
 )
 from courselab.lab.cloudwatch import sources  # CloudWatch's Lambda metrics
@@ -221,16 +220,7 @@ class ProcessRuntime(LambdaRuntime):
     ) -> dict[str, Any]:
         """Send one request to the environment's process and wait for its reply, up to the timeout."""
         started = time.time()
-        env.channel.send(
-            {
-                "request_id": request_id,
-                "event": event,
-                "deadline_ms": started * 1000 + spec.timeout * 1000,
-                "invoked_function_arn": spec.function_arn,
-                "client_context": client_context,
-                "trace_id": trace_id or trace_header(spec),
-            }
-        )
+        env.channel.send(request_message(spec, request_id, event, client_context, trace_id, started))
         try:
             reply = env.receive_reply(spec.timeout)
         except TimeoutError:
@@ -243,13 +233,7 @@ class ProcessRuntime(LambdaRuntime):
             if env.stopped_because:
                 output += f"[courselab] {env.stopped_because}\n"
             return exit_reply(request_id, reason, started, output, lines)
-        if out_of_memory(reply):
-            env.kill()  # Lambda stops an environment that ran out of memory
-            reply["max_memory_mb"] = spec.memory_size
-        lines.append(env.read_new_output())
-        if "error" in reply:
-            lines.append(error_log(reply["error"]))
-        return reply
+        return settle_reply(env, spec, reply, lines)
 
     def _result(
         self,

@@ -197,3 +197,34 @@ def trace_header(spec: FunctionSpec) -> str:
     root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
     sampled = "1" if spec.tracing == "Active" else "0"
     return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled={sampled}"
+
+
+def request_message(
+    spec: FunctionSpec, request_id: str, event: str, client_context: str | None, trace_id: str | None, started: float
+) -> dict[str, Any]:
+    """What an environment's runtime is given for one request (``bootstrap.serve`` reads it)."""
+    return {
+        "request_id": request_id,
+        "event": event,
+        "deadline_ms": started * 1000 + spec.timeout * 1000,
+        "invoked_function_arn": spec.function_arn,
+        "client_context": client_context,
+        "trace_id": trace_id or trace_header(spec),
+    }
+
+
+def settle_reply(env: Any, spec: FunctionSpec, reply: dict[str, Any], lines: list[str]) -> dict[str, Any]:
+    """After an environment's reply: its output (and error) into the log lines; out of memory stops it.
+
+    Lambda stops an environment whose function ran out of memory
+    (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+    """
+    from courselab.lab.awslambda.bootstrap import out_of_memory
+
+    if out_of_memory(reply):
+        env.kill()
+        reply["max_memory_mb"] = spec.memory_size
+    lines.append(env.read_new_output())
+    if "error" in reply:
+        lines.append(error_log(reply["error"]))
+    return reply

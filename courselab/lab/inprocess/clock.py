@@ -29,14 +29,6 @@ class DeadlineExceeded(BaseException):
     """
 
 
-def _run_due() -> None:
-    from courselab.lab import scheduler
-
-    jobs = scheduler.running()
-    if jobs is not None:
-        jobs.run_due()
-
-
 def _check() -> None:
     if _deadlines and time.monotonic() >= _deadlines[-1]:
         raise DeadlineExceeded
@@ -47,8 +39,10 @@ def sleep(seconds: float) -> None:
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
     end = time.monotonic() + seconds
+    from courselab.lab import scheduler
+
     while True:
-        _run_due()
+        scheduler.run_due()
         _check()
         left = end - time.monotonic()
         if left <= 0:

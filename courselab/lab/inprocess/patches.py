@@ -22,18 +22,11 @@ import urllib.response
 from typing import Any
 from urllib.parse import urlsplit
 
+from courselab.lab import scheduler
 from courselab.lab.inprocess import clock, transport
 from courselab.lab.patching import Patches
 
 patches = Patches(__name__)
-
-
-def _run_due() -> None:
-    from courselab.lab import scheduler
-
-    jobs = scheduler.running()
-    if jobs is not None:
-        jobs.run_due()
 
 
 def _body(data: Any) -> bytes:
@@ -52,7 +45,7 @@ def _refused(url: str) -> OSError:
     host = urlsplit(url).hostname
     return ConnectionRefusedError(
         111,
-        f"courselab: the browser lab reaches only its own addresses (127.0.0.1), not {host}: "
+        f"courselab: the browser lab reaches only its own loopback addresses (127.0.0.1), not {host}: "
         "a page in the browser has no network to send this request to",
     )
 
@@ -65,7 +58,7 @@ def botocore_send(original: Any, self: Any, request: Any) -> Any:
     from botocore.exceptions import EndpointConnectionError
     from urllib3.response import HTTPResponse
 
-    _run_due()
+    scheduler.run_due()
     try:
         answer = transport.request(request.method, request.url, request.headers.items(), _body(request.body))
     except ConnectionRefusedError as error:
@@ -86,12 +79,13 @@ def botocore_send(original: Any, self: Any, request: Any) -> Any:
 
 @patches.wrap("requests.adapters:HTTPAdapter.send")
 def requests_send(original: Any, self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-    if not transport.handles(request.url):
-        raise _refused(request.url)
     import requests
     from requests.structures import CaseInsensitiveDict
 
-    _run_due()
+    if not transport.handles(request.url):
+        raise requests.exceptions.ConnectionError(_refused(request.url), request=request)
+
+    scheduler.run_due()
     try:
         answer = transport.request(request.method, request.url, request.headers.items(), _body(request.body))
     except ConnectionRefusedError as error:
@@ -118,12 +112,11 @@ class LabHTTPHandler(urllib.request.BaseHandler):
         url = request.full_url
         if not transport.handles(url):
             raise urllib.error.URLError(_refused(url))
-        _run_due()
-        headers = dict(request.header_items())
-        if request.data is not None:
-            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        scheduler.run_due()
+        # urllib's do_request_ a little earlier set Content-Type (form-urlencoded) only if it was missing
+        headers = request.header_items()
         try:
-            answer = transport.request(request.get_method(), url, headers.items(), _body(request.data))
+            answer = transport.request(request.get_method(), url, headers, _body(request.data))
         except ConnectionRefusedError as error:
             raise urllib.error.URLError(error) from None
         message = email.message.Message()

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-HOSTS = ("127.0.0.1", "localhost")
+from courselab.lab.safety import is_loopback
+
 _lock = threading.Lock()
 _apps: dict[int, Any] = {}
 _datagram_handlers: dict[int, Callable[[bytes], None]] = {}
@@ -67,14 +68,17 @@ def receive_datagrams(port: int, handler: Callable[[bytes], None] | None) -> Non
 def send_datagram(host: str, port: int, data: bytes) -> None:
     """One UDP datagram; like UDP, it is dropped when nothing receives at that address."""
     with _lock:
-        handler = _datagram_handlers.get(int(port)) if host in HOSTS else None
+        handler = _datagram_handlers.get(int(port)) if is_loopback(f"udp://{host}") else None
     if handler is not None:
         handler(data)
 
 
 def handles(url: str) -> bool:
-    """Is ``url`` on a loopback host? (Then it is the lab's, whether or not a port answers.)"""
-    return (urlsplit(url).hostname or "") in HOSTS
+    """Is ``url`` on a loopback host (127.0.0.0/8, ::1, localhost: the lab's safety guard's test)?
+
+    Then it is the lab's, whether or not a port answers: it never falls through to a real send.
+    """
+    return is_loopback(url)
 
 
 def request(method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes | None) -> Response:
@@ -106,7 +110,10 @@ def request(method: str, url: str, headers: Iterable[tuple[str, str]], body: byt
     environ["RAW_URI"] = environ["REQUEST_URI"] = parts.path + (f"?{parts.query}" if parts.query else "")
     # The header lines as sent, which the lab's server patch keeps for API Gateway's multiValueHeaders
     environ["courselab.raw_headers"] = header_list
-    app_iter, status, response_headers = run_wsgi_app(app, environ, buffered=True)
+    try:
+        app_iter, status, response_headers = run_wsgi_app(app, environ, buffered=True)
+    except Exception as exc:  # noqa: BLE001 - as the lab's server would, it answers in AWS's shape
+        return _crashed(environ, body or b"", exc)
     try:
         data = b"".join(app_iter)
     finally:
@@ -115,6 +122,20 @@ def request(method: str, url: str, headers: Iterable[tuple[str, str]], body: byt
             close()
     code, _, reason = status.partition(" ")
     return Response(int(code), reason, list(response_headers.to_wsgi_list()), data)
+
+
+def _crashed(environ: dict[str, Any], body: bytes, exc: Exception) -> Response:
+    """The app raised: the answer :func:`courselab.lab.gaps.crashed` gives (AWS's shape, HTTP 501)."""
+    from courselab.lab import gaps
+
+    answered: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        answered["status"], answered["headers"] = status, headers
+
+    data = b"".join(gaps.crashed(gaps.signed_service(environ), environ, body, exc, start_response))
+    code, _, reason = answered["status"].partition(" ")
+    return Response(int(code), reason, answered["headers"], data)
 
 
 def _text(value: str | bytes) -> str:

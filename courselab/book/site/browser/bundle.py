@@ -9,13 +9,15 @@ to the packages in ``moto-services.txt``. What only some pages need (``extras.ym
 Cognito) goes in a zip per extra, which only those pages download.
 
 CPython here cannot write the bytecode of Pyodide's Python, so the zip is compiled inside Pyodide
-under Node (``compile.mjs``): the ``.py`` files of third-party packages are replaced by ``.pyc``
-files, which halves the import time in the browser. The result is cached under
+under Node (``compile.mjs``): every ``.py`` file (of the third-party packages, of ``courselab``
+and of Pyodide's standard library) is replaced by its ``.pyc``, which halves the import time in
+the browser. The result is cached under
 ``_build/.browser-lab`` by a hash of its inputs.
 """
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import io
 import json
@@ -37,6 +39,8 @@ SERVICES = HERE / "services.txt"
 MOTO_SERVICES = HERE / "moto-services.txt"
 EXTRAS = HERE / "extras.yml"
 COMPILE_SCRIPT = HERE / "compile.mjs"
+#: The scripts the page loads with the manifest's version in their URL (the site copies them).
+WORKER_SCRIPTS = ("worker.mjs", "lab-core.mjs")
 PYODIDE = paths.REPO_ROOT / "node_modules" / "pyodide"
 #: The Pyodide core files a page loads (the npm package also has consoles, maps and type files).
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "pyodide-lock.json")
@@ -162,7 +166,7 @@ def _zip(files: list[tuple[str, Path]]) -> bytes:
 
 
 def _compile(*jobs: str) -> None:
-    """Run ``compile.mjs`` on (mode, prefix, source, target) jobs, in one Pyodide."""
+    """Run ``compile.mjs`` on (prefix, source, target) jobs, in one Pyodide."""
     node = shutil.which("node")
     if node is None:
         raise FileNotFoundError("node is missing: apt-get install nodejs (the browser lab is compiled under Node)")
@@ -190,8 +194,8 @@ def build(cache: Path = CACHE) -> tuple[Path, Path, dict[str, Path]]:
         for name, files in parts.items():
             raw = folder / f"source-{targets[name].name}"
             raw.write_bytes(_zip(files))
-            jobs += ["sourceless", "/lab", str(raw), str(targets[name])]
-        _compile(*jobs, "sourceless", STDLIB_PREFIX, str(PYODIDE / "python_stdlib.zip"), str(stdlib))
+            jobs += ["/lab", str(raw), str(targets[name])]
+        _compile(*jobs, STDLIB_PREFIX, str(PYODIDE / "python_stdlib.zip"), str(stdlib))
         for raw in folder.glob("source-*.zip"):
             raw.unlink()
         for old in cache.glob("lab-*"):
@@ -216,7 +220,7 @@ def build_courselab(cache: Path = CACHE) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         raw = cache / f"source-{target.name}"
         raw.write_bytes(_zip(files))
-        _compile("sourceless", "/lab", str(raw), str(target))
+        _compile("/lab", str(raw), str(target))
         raw.unlink()
         for old in cache.glob("courselab-*.zip"):
             if old != target:
@@ -227,14 +231,16 @@ def build_courselab(cache: Path = CACHE) -> Path:
 def install(static: Path) -> dict[str, Any]:
     """Copy the Pyodide core, the lab's zips and extras into ``static`` (the site's ``_static/browser-lab``).
 
-    Returns the manifest: the zips every page unpacks, in order, and each extra's zip.
+    Returns the manifest: the zips every page unpacks, in order, each extra's zip, and a version
+    (a hash of the worker's scripts and the zips' names) that the page adds to the worker's URL, so
+    that after a deploy a cached old ``worker.mjs`` or ``lab-core.mjs`` is never used.
     """
     lab, stdlib, extra = build()
     bundles = [lab, build_courselab()]
     (static / "pyodide").mkdir(parents=True, exist_ok=True)
     for source in [*pyodide_files(), stdlib]:
         target = static / "pyodide" / source.name
-        if not target.is_file() or target.stat().st_size != source.stat().st_size:
+        if not target.is_file() or not filecmp.cmp(source, target, shallow=False):
             shutil.copy2(source, target)
     wanted = [*bundles, *extra.values()]
     for old in [*static.glob("lab-*.zip"), *static.glob("courselab-*.zip")]:
@@ -242,7 +248,16 @@ def install(static: Path) -> dict[str, Any]:
             old.unlink()
     for path in wanted:
         shutil.copy2(path, static / path.name)
-    return {"bundles": [path.name for path in bundles], "extras": {name: path.name for name, path in extra.items()}}
+    version = hashlib.sha256()
+    for script in WORKER_SCRIPTS:
+        version.update((static / script).read_bytes())
+    for path in [*wanted, *pyodide_files()]:
+        version.update(path.name.encode() + b"\0")
+    return {
+        "bundles": [path.name for path in bundles],
+        "extras": {name: path.name for name, path in extra.items()},
+        "version": version.hexdigest()[:16],
+    }
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ pages' JSON and files into ``OUT`` as the site has them (``pages/<docname>.json`
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -112,16 +113,22 @@ def page(source: Path) -> dict[str, Any]:
 
 
 def write(out: Path, source: Path) -> Path:
-    """Write the page's JSON (and its folder's files, once) under ``out``; returns the JSON's path."""
+    """Write the page's JSON and its folder's files under ``out``; returns the JSON's path.
+
+    The files' zip is rewritten when its content changed (an incremental build keeps ``out``); the
+    JSON's ``version``, a hash of it, goes in the zip's URL so that a browser never uses an old one.
+    """
     data = page(source)
     docname = source.resolve().relative_to(paths.REPO_ROOT).with_suffix("").as_posix()
     target = out / "pages" / f"{docname}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(data), encoding="utf-8")
     files = out / data["files"]
-    if not files.is_file():
+    content = files_zip(data["folder"])
+    data["version"] = hashlib.sha256(content).hexdigest()[:16]  # the page adds it to the zip's URL
+    target.write_text(json.dumps(data), encoding="utf-8")
+    if not files.is_file() or files.read_bytes() != content:  # a file of the folder changed since
         files.parent.mkdir(parents=True, exist_ok=True)
-        files.write_bytes(files_zip(data["folder"]))
+        files.write_bytes(content)
     return target
 
 
