@@ -2,7 +2,9 @@
 made to fail as they fail in Pyodide.
 
 One subprocess (the in-process lab patches this interpreter, and the other tests' lab serves
-over a socket) runs the scenarios below and prints what it saw as JSON.
+over a socket) runs ``tests/lab/inprocess/scenarios.py`` (its handlers are in
+``tests/lab/inprocess/handlers``) and prints what it saw as JSON. The notebook side of the browser
+lab (:mod:`courselab.book.browser_runner`) and the in-process transport run here directly.
 """
 
 from __future__ import annotations
@@ -10,106 +12,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from courselab import paths
+from courselab.book import browser_runner
+from courselab.book.site.browser import pages
+from courselab.lab.inprocess import transport
 from courselab.lab.server import isolated_environment
 
-SCENARIOS = r"""
-import base64, io, json, os, socket, threading, time, urllib.error, urllib.request, zipfile
-
-def no_thread(self):
-    raise RuntimeError("can't start new thread")
-
-def no_socket(self, *args):
-    raise OSError(113, "Host is unreachable")
-
-threading.Thread.start = no_thread
-socket.socket.connect = no_socket
-socket.socket.bind = no_socket
-
-import boto3
-import requests
-import courselab
-
-lab = courselab.start(quiet=True)
-seen = {"in_process": lab.in_process, "endpoint": lab.endpoint}
-iam, lam, logs = boto3.client("iam"), boto3.client("lambda"), boto3.client("logs")
-role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-
-def package(source):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", source)
-    return buffer.getvalue()
-
-PROBE = '''
-import os, time, uuid
-ENV = uuid.uuid4().hex
-def handler(event, context):
-    print("event", event)
-    if event.get("fail"):
-        raise ValueError(event["fail"])
-    time.sleep(event.get("sleep", 0))
-    return {"env": ENV, "colour": os.environ.get("COLOUR"), "left": context.get_remaining_time_in_millis(),
-            "name": context.function_name}
-'''
-lam.create_function(FunctionName="probe", Runtime="python3.12", Role=role, Handler="app.handler",
-                    Code={"ZipFile": package(PROBE)}, Timeout=1, Environment={"Variables": {"COLOUR": "blue"}})
-lam.create_function(FunctionName="other", Runtime="python3.12", Role=role, Handler="app.handler",
-                    Code={"ZipFile": package("def handler(event, context):\n    return 'other'\n")})
-
-first = lam.invoke(FunctionName="probe", Payload=b"{}", LogType="Tail")
-second = json.load(lam.invoke(FunctionName="probe", Payload=b"{}")["Payload"])
-seen["first"] = json.load(first["Payload"])
-seen["log"] = base64.b64decode(first["LogResult"]).decode()
-seen["warm_same_env"] = seen["first"]["env"] == second["env"]
-seen["other"] = json.load(lam.invoke(FunctionName="other", Payload=b"{}")["Payload"])
-seen["colour_outside"] = os.environ.get("COLOUR")
-
-timed_out = lam.invoke(FunctionName="probe", Payload=json.dumps({"sleep": 3}))
-seen["timeout"] = [timed_out.get("FunctionError"), json.load(timed_out["Payload"])["errorType"]]
-after = json.load(lam.invoke(FunctionName="probe", Payload=b"{}")["Payload"])
-seen["new_env_after_timeout"] = after["env"] != seen["first"]["env"]
-
-failed = lam.invoke(FunctionName="probe", Payload=json.dumps({"fail": "boom"}))
-seen["error"] = json.load(failed["Payload"])["errorType"]
-
-lam.invoke(FunctionName="probe", InvocationType="Event", Payload=json.dumps({"fail": "async-boom"}))
-deadline = time.monotonic() + 15
-attempts = []
-while time.monotonic() < deadline and len(attempts) < 3:
-    attempts = [e for e in logs.filter_log_events(logGroupName="/aws/lambda/probe")["events"]
-                if "async-boom" in e["message"] and e["message"].startswith("[ERROR]")]
-    time.sleep(0.2)
-seen["async_attempts"] = len(attempts)
-
-with urllib.request.urlopen(lab.endpoint + "/_courselab/health") as response:
-    seen["urllib_health"] = json.load(response)
-try:
-    urllib.request.urlopen("http://example.com/")
-except urllib.error.URLError as error:
-    seen["urllib_outside"] = "refused"
-
-apigw = boto3.client("apigatewayv2")
-other_arn = lam.get_function(FunctionName="other")["Configuration"]["FunctionArn"]
-api = apigw.create_api(Name="a", ProtocolType="HTTP", Target=other_arn)
-url = courselab.invoke_url(lab.endpoint, api["ApiId"])
-seen["api"] = [requests.get(url + "/anything").status_code, requests.get(url + "/anything").text]
-try:
-    requests.get("http://127.0.0.1:1/")
-except requests.exceptions.ConnectionError:
-    seen["requests_closed_port"] = "refused"
-courselab.stop()
-print(json.dumps(seen))
-"""
+SCENARIOS = Path(__file__).resolve().parent / "inprocess" / "scenarios.py"
 
 
 @pytest.fixture(scope="module")
 def seen() -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", SCENARIOS],
+        [sys.executable, str(SCENARIOS)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -133,9 +52,18 @@ def test_invoke_runs_the_handler_with_context_environment_and_logs(seen: dict) -
     assert seen["colour_outside"] is None  # the function's variables stay in its environment
 
 
+def test_a_log_level_set_at_init_lasts_for_warm_requests(seen: dict) -> None:
+    assert "probe info line" in seen["log"]
+    assert "probe info line" in seen["warm_log"] and "Init Duration:" not in seen["warm_log"]
+
+
 def test_environments_are_reused_and_isolated(seen: dict) -> None:
     assert seen["warm_same_env"] is True
     assert seen["other"] == "other"  # another function's module named app is its own
+
+
+def test_a_nested_environment_gets_its_own_module_of_the_same_name(seen: dict) -> None:
+    assert seen["nested"] == {"outer": "outer", "inner": "other"}
 
 
 def test_timeouts_errors_and_async_retries(seen: dict) -> None:
@@ -145,8 +73,61 @@ def test_timeouts_errors_and_async_retries(seen: dict) -> None:
     assert seen["async_attempts"] == 3
 
 
+def test_an_async_fan_out_from_a_handler_runs_after_it_not_inside_it(seen: dict) -> None:
+    # four workers of 0.5 s each: run inside the dispatcher's own invokes, it would take 1.5 s
+    assert seen["fan_out"]["statuses"] == [202] * 4
+    assert seen["fan_out"]["seconds"] < 1.0
+    assert seen["fan_out_workers"] == 4  # in the worker's own log group
+
+
 def test_http_reaches_the_lab_in_process_and_nothing_else(seen: dict) -> None:
     assert seen["urllib_health"]["lab"] == "courselab"
     assert seen["urllib_outside"] == "refused"
+    assert seen["other_loopback"] == [200, 200]  # all of 127/8 and ::1 are the lab's, as for botocore
+    assert "browser lab reaches only its own" in seen["requests_outside"]
     assert seen["api"][0] == 200 and "other" in seen["api"][1]
     assert seen["requests_closed_port"] == "refused"
+
+
+def test_a_urllib_post_sends_its_content_type_once(seen: dict) -> None:
+    assert seen["urllib_post_headers"]["content-type"] == "application/json"
+
+
+def test_an_app_that_raises_answers_in_aws_shape_naming_what_the_browser_lab_lacks() -> None:
+    def app(environ: dict, start_response: object) -> list[bytes]:
+        raise ModuleNotFoundError("No module named 'moto.cloudformation'", name="moto.cloudformation")
+
+    port = transport.free_port(47000)
+    transport.serve(port, app)
+    try:
+        answer = transport.request("POST", f"http://127.0.0.1:{port}/", [], b"Action=ListStacks")
+    finally:
+        transport.unserve(port)
+    assert answer.status == 501
+    assert "moto.cloudformation is not in the browser lab" in json.loads(answer.body)["message"]
+
+
+def test_a_cell_traceback_starts_at_the_cell_when_courselab_is_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the site's courselab has no sources: its module __file__ names the .pyc, its code the .py
+    monkeypatch.setattr(browser_runner, "__file__", browser_runner.__file__ + "c")
+    browser_runner.open_page(str(Path.cwd()))
+    result = browser_runner.run_cell("x = 1\n1 / x - 1 / 0")
+    error = result["outputs"][-1]
+    assert result["status"] == "error" and error["ename"] == "ZeroDivisionError"
+    assert error["traceback"].splitlines()[1].strip().startswith('File "<cell 1>", line 2')
+
+
+def test_a_cell_can_write_bytes_to_stdout() -> None:
+    result = browser_runner.run_cell("import sys\nsys.stdout.buffer.write('é'.encode())\nprint(sys.stdout.encoding)")
+    assert result["status"] == "ok", result
+    assert result["outputs"] == [{"type": "stream", "name": "stdout", "text": "éutf-8\n"}]
+
+
+def test_a_folder_zip_left_by_an_earlier_build_is_rewritten(tmp_path: Path) -> None:
+    source = paths.CHAPTERS / "serverless" / "lambda.md"
+    stale = tmp_path / "files" / "chapters" / "serverless.zip"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an old build's zip")
+    written = json.loads(pages.write(tmp_path, source).read_text(encoding="utf-8"))
+    assert stale.read_bytes() == pages.files_zip("chapters/serverless")
+    assert len(written["version"]) == 16

@@ -139,3 +139,16 @@ def test_jobs_due_together_start_together():
         assert len(started) == 3 and max(started) - min(started) < 0.5
     finally:
         jobs.close()
+
+
+def test_a_held_cooperative_scheduler_runs_only_the_job_it_waits_on():
+    # held while a Lambda handler runs in-process: background work waits for the handler to return
+    jobs = CooperativeScheduler()
+    ran: list[str] = []
+    jobs.submit(ran.append, "background", name="background")
+    with jobs.hold():
+        assert jobs.run_due() == 0 and ran == []
+        waited = jobs.submit(lambda: ran.append("waited") or "answer", name="waited")
+        assert waited.result(1) == "answer"
+        assert ran == ["waited"]
+    assert jobs.run_due() == 1 and ran == ["waited", "background"]
