@@ -3,8 +3,9 @@
 The page's Web Worker (``courselab/book/site/static/browser-lab/worker.mjs``) calls :func:`open_page` once with the
 page's folder, then :func:`run_cell` for each cell in order. A cell runs as a Jupyter cell would:
 its last expression is displayed (``_repr_html_`` as HTML, else ``repr``), ``display(...)`` shows
-more, stdout and stderr are kept in order, and an exception becomes an error output with a
-traceback that shows the cell's own lines. After every cell the lab's due background work runs,
+more, ``%%writefile`` writes its file (the one magic the course's cells use), stdout and stderr
+are kept in order, and an exception becomes an error output with a traceback that shows the
+cell's own lines. After every cell the lab's due background work runs,
 as it would have run beside the cell on a machine with threads.
 """
 
@@ -15,6 +16,7 @@ import contextlib
 import json
 import linecache
 import os
+import shlex
 import sys
 import time
 import traceback
@@ -129,6 +131,9 @@ def run_cell_json(source: str) -> str:
 
 
 def _execute(source: str, filename: str) -> None:
+    if source.startswith("%%"):
+        _cell_magic(source)
+        return
     tree = ast.parse(source, filename=filename)
     last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     if last is not None:
@@ -138,6 +143,22 @@ def _execute(source: str, filename: str) -> None:
         value = eval(compile(ast.Expression(last.value), filename, "eval"), _namespace)  # noqa: S307
         if value is not None:
             _outputs.append(_display_data(value))
+
+
+def _cell_magic(source: str) -> None:
+    """A cell magic: ``%%writefile [-a] FILE`` as IPython's; any other fails, naming it."""
+    line, _, body = source.partition("\n")
+    words = shlex.split(line[2:])
+    if not words or words[0] != "writefile" or len(words) not in (2, 3) or (len(words) == 3 and words[1] != "-a"):
+        raise NotImplementedError(
+            f"{line.strip()}: the browser lab runs Python cells and IPython's %%writefile [-a] FILE only; "
+            "run this cell in Jupyter (the local lab)"
+        )
+    path, append = words[-1], len(words) == 3
+    existed = os.path.exists(path)
+    with open(path, "a" if append else "w", encoding="utf-8") as out:
+        out.write(body if body.endswith("\n") or not body else body + "\n")
+    print(f"{'Appending to' if append else 'Overwriting' if existed else 'Writing'} {path}")
 
 
 def _error(exc: BaseException) -> dict[str, Any]:

@@ -32,3 +32,18 @@ def test_a_page_ships_the_files_its_cells_read():
         names = archive.namelist()
     assert "handlers/lambda_probe.py" in names
     assert not [n for n in names if n.endswith((".md", ".png"))]
+
+
+def test_an_exercise_page_gets_the_course_folders_its_cells_name():
+    data = pages.page(paths.REPO_ROOT / "exercises" / "fargate.md")
+    assert data["folder"] == "exercises"
+    assert [f["folder"] for f in data["files"]] == ["exercises", "chapters/containers"]
+
+
+def test_every_exercise_page_with_code_gets_the_browser_lab():
+    listed = [source.relative_to(paths.REPO_ROOT).as_posix() for source in pages.listed()]
+    exercises = sorted(p.relative_to(paths.REPO_ROOT).as_posix() for p in (paths.REPO_ROOT / "exercises").glob("*.md"))
+    assert [e for e in exercises if e != "exercises/index.md"] == sorted(
+        e for e in listed if e.startswith("exercises/")
+    )
+    assert "chapters/containers/containers-at-a-glance.md" not in listed  # no code cells: no Run all

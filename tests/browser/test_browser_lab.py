@@ -1,9 +1,13 @@
-"""Every Part 1 and Part 2 chapter runs in the reader's browser: press Run all and wait.
+"""Every Part 1 and Part 2 chapter and every exercise page runs in the reader's browser: press Run all.
 
-Debian's chromium on the built site, outside requests blocked (see conftest.py). Every code cell
-must end ``done``, or ``skipped`` when tagged ``no-browser-...``; no cell may end in ``error``;
-the console stays free of errors; no request leaves the site. One chapter takes a minute or more
-on a busy machine, so ``COURSELAB_BROWSER_PAGES=chapters/serverless/lambda.html`` picks pages.
+Debian's chromium on the built site, outside requests blocked (see conftest.py). The pages are the
+ones the site gives the browser lab (``courselab.book.site.browser.pages.listed``, from
+``_toc.yml``); each must carry the browser lab's meta tag (a stale build, or a page that lost its
+lab, fails here instead of being skipped). Every code cell must end ``done``, or ``skipped`` when
+tagged ``no-browser-...``; no cell may end in ``error``, hidden cells (the set-up) included; an
+exercise's checks (run after its solution cell, as in the build) all pass; the
+console stays free of errors; no request leaves the site. One page takes a minute or more on a
+busy machine, so ``COURSELAB_BROWSER_PAGES=chapters/serverless/lambda.html`` picks pages.
 """
 
 from __future__ import annotations
@@ -13,38 +17,46 @@ import re
 
 import pytest
 
-from tests.browser.conftest import Visit, html_pages, require_site, site_dir
+from courselab import paths
+from courselab.book.site.browser import pages
+from tests.browser.conftest import Visit, require_site, site_dir
 
-#: Run all may take this long on one chapter (Pyodide's start included).
+#: Run all may take this long on one page (Pyodide's start included).
 RUN_ALL_TIMEOUT_MS = 480_000
-_PARTS = re.compile(r"^chapters/(serverless|containers)/[\w-]+\.html$")
+_META = 'name="courselab-browser-lab"'
 
 
-def chapter_pages() -> list[str]:
+def lab_pages() -> list[str]:
     wanted = os.environ.get("COURSELAB_BROWSER_PAGES")
     if wanted:
         return wanted.split(",")
-    site = site_dir()
-    if not (site / "index.html").is_file():
-        return ["site-missing"]
-    return [
-        page
-        for page in html_pages(site)
-        if _PARTS.match(page) and 'name="courselab-browser-lab"' in (site / page).read_text(encoding="utf-8")
-    ]
+    return [source.relative_to(paths.REPO_ROOT).with_suffix(".html").as_posix() for source in pages.listed()]
+
+
+def test_the_pages_that_get_the_browser_lab_include_every_chapter_and_exercise_with_code() -> None:
+    listed = lab_pages() if not os.environ.get("COURSELAB_BROWSER_PAGES") else []
+    if listed:
+        assert "chapters/serverless/lambda.html" in listed and "exercises/lambda.html" in listed
+        assert "exercises/index.html" not in listed  # no code cells
 
 
 @pytest.mark.timeout(RUN_ALL_TIMEOUT_MS // 1000 + 120)
-@pytest.mark.parametrize("chapter", chapter_pages())
+@pytest.mark.parametrize("chapter", lab_pages())
 def test_run_all_in_the_browser(visit: Visit, chapter: str) -> None:
-    require_site()
+    site = require_site()
+    built = site / chapter
+    assert built.is_file(), f"{chapter} is not in the built site at {site_dir()}: rebuild the book"
+    assert _META in built.read_text(encoding="utf-8"), (
+        f"{chapter} has no browser lab (no courselab-browser-lab meta tag): a stale build, or "
+        "courselab.book.site.browser.page_assets no longer adds it"
+    )
     page = visit.open(chapter)
     page.get_by_role("button", name=re.compile("Run all")).click()
     page.wait_for_function(
         """() => {
             const cells = [...document.querySelectorAll('div.cell')];
             return cells.length && cells.every(c => ['done', 'error', 'skipped'].includes(c.dataset.runState))
-                && !document.querySelector('.browser-lab button:disabled');
+                && !document.querySelector('.browser-lab button[aria-disabled="true"]');
         }""",
         timeout=RUN_ALL_TIMEOUT_MS,
         polling=500,
@@ -61,6 +73,14 @@ def test_run_all_in_the_browser(visit: Visit, chapter: str) -> None:
     assert not errors, "cells failed in the browser:\n" + "\n\n".join(f"{e['code']}\n{e['error']}" for e in errors)
     unexplained = [s["code"] for s in states if s["state"] == "skipped" and not s["reason"]]
     assert not unexplained, f"cells not run in the browser without a reason on the page: {unexplained}"
+    toolbar = page.locator(".browser-lab")
     hidden_log = page.locator(".browser-lab__log").inner_text()
+    assert toolbar.get_attribute("data-hidden-errors") == "0", f"a hidden cell failed in the browser:\n{hidden_log}"
     assert "Traceback" not in hidden_log, f"the page's set-up failed in the browser:\n{hidden_log}"
+    scores = page.evaluate(
+        """() => [...document.querySelectorAll('[data-browser-output]')].map(o => o.innerText)
+            .filter(text => text.includes('Score for '))"""
+    )
+    failing = [text for text in scores if "(all checks pass)" not in text]
+    assert not failing, "an exercise's checks fail in the browser:\n" + "\n".join(failing)
     visit.assert_clean()

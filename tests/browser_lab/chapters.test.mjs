@@ -1,7 +1,10 @@
-// Every Part 1 and Part 2 chapter runs in the browser build of the lab: Pyodide from npm, the lab
-// bundle the site ships, each chapter's cells in order (the hidden set-up cell too), under Node.
-// A cell tagged no-browser-... is not run; any other cell that raises fails the test.
-// Run: node --test tests/browser_lab/   (COURSELAB_BROWSER_PAGES=chapters/serverless/lambda.md for one)
+// Every Part 1 and Part 2 chapter and every exercise page runs in the browser build of the lab:
+// Pyodide from npm, the lab bundle the site ships, each page's cells in order (the hidden set-up
+// cell too), under Node. A cell tagged no-browser-... is not run; any other cell that raises fails
+// the test, and so does an exercise whose checks do not all pass (its solution cell runs before
+// them, as in the book's build). The pages are the site's (python -m courselab.book.site.browser.pages --list).
+// Run: node --test tests/browser_lab/chapters.test.mjs
+//      (COURSELAB_BROWSER_PAGES=chapters/serverless/lambda.md,exercises/lambda.md for some)
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -21,8 +24,8 @@ const { loadPyodide } = await import(require.resolve("pyodide/pyodide.mjs"));
 
 function chapters() {
   if (process.env.COURSELAB_BROWSER_PAGES) return process.env.COURSELAB_BROWSER_PAGES.split(",");
-  const toc = readFileSync(path.join(repo, "_toc.yml"), "utf8");
-  return [...toc.matchAll(/file:\s*(chapters\/(?:serverless|containers)\/[\w-]+)/g)].map((m) => `${m[1]}.md`);
+  const listed = execFileSync(python, ["-m", "courselab.book.site.browser.pages", "--list"], { cwd: repo, env });
+  return listed.toString().trim().split("\n");
 }
 
 const built = JSON.parse(
@@ -44,7 +47,11 @@ for (const chapter of chapters()) {
         (bundle) => new Uint8Array(readFileSync(bundle)),
       ),
     });
-    lab.openPage(new Uint8Array(readFileSync(path.join(out, page.files))), page.folder);
+    const archives = page.files.map((files) => ({
+      folder: files.folder,
+      data: new Uint8Array(readFileSync(path.join(out, files.zip))),
+    }));
+    lab.openPage(archives, page.folder);
     const failures = [];
     for (const cell of page.cells) {
       if (cell.skip) continue;
@@ -55,6 +62,11 @@ for (const chapter of chapters()) {
       if (result.status !== "ok") {
         const error = result.outputs.find((o) => o.type === "error");
         failures.push(`cell ${cell.index}:\n${cell.source.slice(0, 200)}\n${error ? error.traceback : "no error output"}`);
+      }
+      // An exercise's check cell runs after the solution cell: every check must pass.
+      const text = result.outputs.map((o) => o.text || "").join("");
+      if (text.includes("Score for ") && !text.includes("(all checks pass)")) {
+        failures.push(`cell ${cell.index}: the exercise's checks fail in the browser:\n${text}`);
       }
     }
     assert.deepEqual(failures, [], failures.join("\n\n"));

@@ -130,4 +130,17 @@ def test_a_folder_zip_left_by_an_earlier_build_is_rewritten(tmp_path: Path) -> N
     stale.write_bytes(b"an old build's zip")
     written = json.loads(pages.write(tmp_path, source).read_text(encoding="utf-8"))
     assert stale.read_bytes() == pages.files_zip("chapters/serverless")
-    assert len(written["version"]) == 16
+    assert [f["folder"] for f in written["files"]] == ["chapters/serverless"]
+    assert len(written["files"][0]["version"]) == 16
+
+
+def test_a_writefile_cell_writes_its_file_and_other_magics_fail_by_name(tmp_path: Path) -> None:
+    browser_runner.open_page(str(tmp_path))
+    written = browser_runner.run_cell("%%writefile app.py\ndef handler(event, context):\n    return 1")
+    assert (
+        written["status"] == "ok"
+        and (tmp_path / "app.py").read_text() == "def handler(event, context):\n    return 1\n"
+    )
+    assert written["outputs"][0]["text"] == "Writing app.py\n"
+    other = browser_runner.run_cell("%%bash\nls")
+    assert other["status"] == "error" and "%%writefile [-a] FILE only" in other["outputs"][-1]["evalue"]

@@ -6,8 +6,9 @@ Three hooks of the course's Sphinx extension (:mod:`courselab.book.site`):
   ``browser-cell-<index>``, the cell's index as myst-nb counts it, so that the page's script finds
   the element of each cell in the page's JSON;
 - :func:`page_assets` (``html-page-context``): on a page with code cells that matches
-  ``courselab_browser_lab_pages`` (the chapters of Part 1 and Part 2, which the tests run in the
-  browser), writes the page's JSON and files (:mod:`.pages`) and adds the script and style sheet;
+  ``courselab_browser_lab_pages`` (the chapters of Part 1 and Part 2 and their exercises, which
+  the tests run in the browser: :func:`courselab.book.site.browser.pages.listed`), writes the
+  page's JSON and files (:mod:`.pages`) and adds the script and style sheet;
 - :func:`install_lab` (``build-finished``): copies the Pyodide core and the lab's zips
   (:mod:`.bundle`) into ``_static/browser-lab`` with a ``manifest.json`` naming the zips.
 
@@ -26,7 +27,7 @@ from typing import Any
 
 STATIC = "browser-lab"
 #: The pages that get the browser lab (docname patterns): the ones its tests run.
-PAGES = ["chapters/serverless/*", "chapters/containers/*"]
+PAGES = ["chapters/serverless/*", "chapters/containers/*", "exercises/*"]
 _CELL_CLASS = "browser-cell-{}"
 
 

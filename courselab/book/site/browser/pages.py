@@ -8,7 +8,9 @@ are every file of its folder that is not a page or a picture (handlers, data, te
 once per folder: cells read them by relative paths, as in a notebook started in that folder.
 
 ``python -m courselab.book.site.browser.pages OUT chapters/serverless/lambda.md ...`` writes the
-pages' JSON and files into ``OUT`` as the site has them (``pages/<docname>.json``, ``files/...``).
+pages' JSON and files into ``OUT`` as the site has them (``pages/<docname>.json``, ``files/...``);
+``python -m courselab.book.site.browser.pages --list`` prints the pages that get the browser lab
+(:func:`listed`), one source file a line, which the browser lab's tests run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import re
 import sys
 import zipfile
+from fnmatch import fnmatch
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -105,34 +108,76 @@ def extras_for(found: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+#: A course folder a cell names in a string (``course_file("chapters/containers/apps/web.py")``).
+_COURSE_FOLDER = re.compile(r"[\"'](chapters/[\w-]+)/")
+
+
 def page(source: Path) -> dict[str, Any]:
-    """The page's JSON for the browser lab (its files' zip is ``files/<folder>.zip``)."""
+    """The page's JSON for the browser lab.
+
+    ``files``: the zips to unpack, each into its folder: the page's own folder (its working
+    directory), then each course folder its cells name (an exercise reads the chapters' apps).
+    """
     folder = folder_of(source)
     found = cells(source)
-    return {"folder": folder, "files": f"files/{folder}.zip", "cells": found, "extras": extras_for(found)}
+    code = "\n".join(c["source"] for c in found if not c["skip"])
+    named = sorted({match for match in _COURSE_FOLDER.findall(code) if (paths.REPO_ROOT / match).is_dir()} - {folder})
+    return {
+        "folder": folder,
+        "files": [{"folder": name, "zip": f"files/{name}.zip"} for name in [folder, *named]],
+        "cells": found,
+        "extras": extras_for(found),
+    }
 
 
 def write(out: Path, source: Path) -> Path:
-    """Write the page's JSON and its folder's files under ``out``; returns the JSON's path.
+    """Write the page's JSON and its folders' files under ``out``; returns the JSON's path.
 
-    The files' zip is rewritten when its content changed (an incremental build keeps ``out``); the
-    JSON's ``version``, a hash of it, goes in the zip's URL so that a browser never uses an old one.
+    A folder's zip is rewritten when its content changed (an incremental build keeps ``out``);
+    its ``version``, a hash of it, goes in the zip's URL so that a browser never uses an old one.
     """
     data = page(source)
     docname = source.resolve().relative_to(paths.REPO_ROOT).with_suffix("").as_posix()
     target = out / "pages" / f"{docname}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    files = out / data["files"]
-    content = files_zip(data["folder"])
-    data["version"] = hashlib.sha256(content).hexdigest()[:16]  # the page adds it to the zip's URL
+    for files in data["files"]:
+        content = files_zip(files["folder"])
+        files["version"] = hashlib.sha256(content).hexdigest()[:16]
+        archive = out / files["zip"]
+        if not archive.is_file() or archive.read_bytes() != content:  # a file of the folder changed since
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            archive.write_bytes(content)
     target.write_text(json.dumps(data), encoding="utf-8")
-    if not files.is_file() or files.read_bytes() != content:  # a file of the folder changed since
-        files.parent.mkdir(parents=True, exist_ok=True)
-        files.write_bytes(content)
     return target
 
 
+def listed() -> list[Path]:
+    """The book's pages (``_toc.yml``, in its order) that get the browser lab: they match
+    :data:`courselab.book.site.browser.PAGES` and have code cells."""
+    from courselab.book.site.browser import PAGES
+
+    toc = yaml.safe_load((paths.REPO_ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    found = []
+
+    def walk(entries: list[dict[str, Any]]) -> None:
+        for entry in entries:
+            docname = entry.get("file")
+            if docname and any(fnmatch(docname, pattern) for pattern in PAGES):
+                source = paths.REPO_ROOT / f"{docname}.md"
+                if cells(source):
+                    found.append(source)
+            for key in ("chapters", "sections"):
+                walk(entry.get(key, []))
+
+    walk(toc.get("parts", []))
+    return found
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--list"]:
+        for source in listed():
+            print(source.relative_to(paths.REPO_ROOT).as_posix())
+        return
     out, *sources = sys.argv[1:]
     for name in sources:
         print(write(Path(out), Path(name)))

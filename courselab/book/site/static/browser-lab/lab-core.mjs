@@ -23,13 +23,17 @@ export class BrowserLab {
     return new BrowserLab(pyodide);
   }
 
-  // The page's files (handlers, data) unpacked into its folder, which becomes the working directory.
-  openPage(files, folder) {
-    const path = `/book/${folder}`;
-    this.pyodide.FS.mkdirTree(path);
-    if (files) this.pyodide.unpackArchive(files, "zip", { extractDir: path });
-    this.folder = path;
-    this.runner.open_page(path);
+  // The page's files (handlers, data) unpacked into their folders under /book: archives is
+  // [{folder, data: Uint8Array}], the page's own folder first; `folder` becomes the working directory.
+  openPage(archives, folder) {
+    for (const archive of archives) {
+      const target = `/book/${archive.folder}`;
+      this.pyodide.FS.mkdirTree(target);
+      this.pyodide.unpackArchive(archive.data, "zip", { extractDir: target });
+    }
+    this.folder = `/book/${folder}`;
+    this.pyodide.FS.mkdirTree(this.folder);
+    this.runner.open_page(this.folder);
   }
 
   // One cell: {status: "ok" | "error", outputs: [...], seconds}.

@@ -120,7 +120,10 @@ class PageLab {
       bundles: [...this.manifest.bundles, ...(this.page.extras || []).map((extra) => this.manifest.extras[extra])].map(
         (name) => new URL(name, here).href,
       ),
-      files: new URL(`${this.page.files}?v=${this.page.version}`, here).href,
+      files: this.page.files.map((files) => ({
+        folder: files.folder,
+        url: new URL(`${files.zip}?v=${files.version}`, here).href,
+      })),
       folder: this.page.folder,
     });
     return this.ready;

@@ -1,5 +1,6 @@
 // The browser lab's Web Worker: Pyodide and the lab run here, so the page stays responsive.
-// Messages in:  {type: "init", bundles: [url...], files: url, folder}, {type: "run", id, source},
+// Messages in:  {type: "init", bundles: [url...], files: [{folder, url}...], folder},
+//               {type: "run", id, source},
 //               {type: "reset", id}
 // Messages out: {type: "progress", text, fraction}, {type: "ready"}, {type: "result", id, ...},
 //               {type: "reset", id}, {type: "failed", id?, text} (no id: the start failed)
@@ -21,7 +22,7 @@ async function init({ bundles, files, folder }) {
   progress("Downloading Python and the lab", 0.05);
   // The lab's zips and the page's files download while Pyodide starts.
   const zips = Promise.all(bundles.map(bytes));
-  const pageFiles = bytes(files);
+  const pageFiles = Promise.all(files.map(async ({ folder, url }) => ({ folder, data: await bytes(url) })));
   const indexURL = new URL("./pyodide/", import.meta.url).href;
   const { BrowserLab } = await core;
   lab = await BrowserLab.boot({ loadPyodide, indexURL, bundles: zips, progress });
