@@ -358,7 +358,9 @@ class CooperativeScheduler(Scheduler):
 
     def serve(self, name: str, serve_forever: Callable[[], Any], shutdown: Callable[[], Any]) -> Job:
         raise NotImplementedError(
-            f"{name}: this Python has no threads or sockets to serve from; the lab routes HTTP in-process instead"
+            f"{name}: this Python has no threads or sockets to serve from (the browser lab), so the lab's "
+            "own servers (ALB, NLB and CLB listeners) run only in the local lab; the lab's endpoint, API "
+            "Gateway and function URLs are answered in-process"
         )
 
     def run_due(self) -> int:

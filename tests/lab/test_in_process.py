@@ -144,3 +144,21 @@ def test_a_writefile_cell_writes_its_file_and_other_magics_fail_by_name(tmp_path
     assert written["outputs"][0]["text"] == "Writing app.py\n"
     other = browser_runner.run_cell("%%bash\nls")
     assert other["status"] == "error" and "%%writefile [-a] FILE only" in other["outputs"][-1]["evalue"]
+
+
+def test_an_alb_listener_fails_loudly_in_process_and_keeps_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from courselab.lab.elbv2 import listeners
+    from courselab.lab.scheduler import CooperativeScheduler
+
+    closed: list[int] = []
+    real_close = listeners.ThreadingHTTPServer.server_close
+    monkeypatch.setattr(
+        listeners.ThreadingHTTPServer, "server_close", lambda self: closed.append(1) or real_close(self)
+    )
+    fleet = listeners.Listeners(CooperativeScheduler())
+    load_balancer = SimpleNamespace(arn="arn:alb", name="web", dns_name="web.elb")
+    with pytest.raises(NotImplementedError, match="ALB, NLB and CLB listeners\\) run only in the local lab"):
+        listeners.ListenerServer(fleet, None, load_balancer, SimpleNamespace(port=80, protocol="HTTP"))
+    assert closed == [1]

@@ -116,7 +116,13 @@ class ListenerServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
-        self.job: Job = fleet._scheduler.serve(f"alb-listener-{self.port}", self.httpd.serve_forever, self._shutdown)
+        try:
+            self.job: Job = fleet._scheduler.serve(
+                f"alb-listener-{self.port}", self.httpd.serve_forever, self._shutdown
+            )
+        except BaseException:  # no server loop (the browser lab has no threads): the socket is not kept
+            self.httpd.server_close()
+            raise
         network.bind(load_balancer.arn, int(listener.port), ("127.0.0.1", self.port))  # as an NLB's `alb` target
         log.info(
             "ALB %s listener %s:%s answers at http://127.0.0.1:%d (on AWS: http://%s:%s)",

@@ -1,7 +1,10 @@
 """HTTP to the lab without a socket: a request to one of the lab's loopback ports goes to its WSGI app.
 
-The lab's main endpoint (moto, the control API and every data plane on its port) is one app; an
-ALB listener is another, on a port of its own. :func:`serve` says which app answers at a port and
+The lab's main endpoint (moto, the control API and every data plane on its port: API Gateway,
+function URLs) is the app served here. Load balancer listeners are not: they are servers on
+ports of their own, which need sockets and a thread (``CooperativeScheduler.serve`` raises, and
+the listener's socket is closed), so they run only in the local lab. :func:`serve` says which app
+answers at a port and
 :func:`request` makes one HTTP exchange with it, with a WSGI environ as werkzeug builds it for a
 real server. A port no app answers at is refused like a closed port (``ConnectionRefusedError``).
 UDP datagrams (the X-Ray SDK's to its daemon) go to the handler that receives at their port.
