@@ -87,13 +87,17 @@ class XRayDaemon:
         self.region = region or _default_region()
         self.received = 0
         self.rejected: list[str] = []
+        #: The server job that runs :meth:`serve_forever` (set by the provider).
+        self.job: Job | None = None
+        self.address = self._receive(port)
+
+    def _receive(self, port: int) -> str:
+        """Start receiving at ``port`` (0: any free one); returns the address ``host:port``."""
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._socket.bind(("127.0.0.1", port))
         self._socket.settimeout(0.2)
-        self.address = f"127.0.0.1:{self._socket.getsockname()[1]}"
         self._stop = threading.Event()
-        #: The server job that runs :meth:`serve_forever` (set by the provider).
-        self.job: Job | None = None
+        return f"127.0.0.1:{self._socket.getsockname()[1]}"
 
     def serve_forever(self) -> None:
         try:
@@ -131,15 +135,14 @@ class InProcessXRayDaemon(XRayDaemon):
     """The daemon without a socket (in-process mode): the SDK's datagrams are handed to it directly."""
 
     def __init__(self, port: int = 2000, region: str | None = None) -> None:
+        super().__init__(port, region)
+
+    def _receive(self, port: int) -> str:
         from courselab.lab.inprocess import transport
 
-        self.region = region or _default_region()
-        self.received = 0
-        self.rejected: list[str] = []
         self.port = transport.free_port(port)
-        self.address = f"127.0.0.1:{self.port}"
-        self.job: Job | None = None
         transport.receive_datagrams(self.port, self.handle)
+        return f"127.0.0.1:{self.port}"
 
     def serve_forever(self) -> None:
         raise NotImplementedError("the in-process X-Ray daemon has no loop: datagrams are handed to it")
