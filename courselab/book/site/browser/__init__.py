@@ -25,9 +25,11 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
+from courselab.book.site.browser.pages import PAGES
+
+__all__ = ["PAGES", "install_lab", "mark_cells", "page_assets"]
+
 STATIC = "browser-lab"
-#: The pages that get the browser lab (docname patterns): the ones its tests run.
-PAGES = ["chapters/serverless/*", "chapters/containers/*", "exercises/*"]
 _CELL_CLASS = "browser-cell-{}"
 
 

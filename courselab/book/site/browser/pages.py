@@ -31,6 +31,8 @@ import yaml
 from courselab import paths
 
 TAGS = Path(__file__).resolve().parent / "tags.yml"
+#: The pages that get the browser lab (docname patterns, with code cells): the ones its tests run.
+PAGES = ["chapters/serverless/*", "chapters/containers/*", "exercises/*"]
 #: Not shipped with a page's files: the pages themselves and pictures.
 _NOT_FILES = (".md", ".ipynb", ".png", ".svg", ".jpg", ".jpeg", ".gif", ".pyc")
 
@@ -153,9 +155,7 @@ def write(out: Path, source: Path) -> Path:
 
 def listed() -> list[Path]:
     """The book's pages (``_toc.yml``, in its order) that get the browser lab: they match
-    :data:`courselab.book.site.browser.PAGES` and have code cells."""
-    from courselab.book.site.browser import PAGES
-
+    :data:`PAGES` and have code cells."""
     toc = yaml.safe_load((paths.REPO_ROOT / "_toc.yml").read_text(encoding="utf-8"))
     found = []
 
