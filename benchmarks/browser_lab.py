@@ -90,7 +90,7 @@ def _run_all(page, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-
     page.wait_for_function(
         """() => [...document.querySelectorAll('div.cell')].every(
             c => ['done', 'error', 'skipped'].includes(c.dataset.runState))
-            && !document.querySelector('.browser-lab button:disabled')""",
+            && !document.querySelector('.browser-lab button[aria-disabled="true"]')""",
         timeout=900_000,
         polling=250,
     )
