@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from courselab.book.site.browser import PAGES, install_lab, mark_cells, page_assets
+from courselab.book.site.browser import install_lab, mark_cells, page_assets
 from courselab.book.site.launch import PLACEHOLDER_REPOSITORY, launch_box, launch_links, repository_parts
 from courselab.book.site.mathjax import copy_mathjax, use_local_mathjax
 from courselab.book.site.theme import fix_theme_html, on_builder_inited, unique_scripts
@@ -29,6 +29,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("courselab_repository", PLACEHOLDER_REPOSITORY, "html", types=[str])
     app.add_config_value("courselab_branch", "main", "html", types=[str])
     app.add_config_value("courselab_notebooks_branch", "notebooks", "html", types=[str])
+    from courselab.book.site.browser.pages import PAGES  # here: `python -m ...pages` imports this package first
+
     app.add_config_value("courselab_browser_lab_pages", PAGES, "html", types=[list])
     app.connect("config-inited", check_config)
     app.connect("builder-inited", on_builder_inited)

@@ -25,10 +25,6 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from courselab.book.site.browser.pages import PAGES
-
-__all__ = ["PAGES", "install_lab", "mark_cells", "page_assets"]
-
 STATIC = "browser-lab"
 _CELL_CLASS = "browser-cell-{}"
 
