@@ -146,6 +146,11 @@ def test_a_writefile_cell_writes_its_file_and_other_magics_fail_by_name(tmp_path
     assert other["status"] == "error" and "%%writefile [-a] FILE only" in other["outputs"][-1]["evalue"]
 
 
+def test_no_listener_or_health_check_job_runs_in_process(seen: dict) -> None:
+    # it would log a traceback into every cell's output: listeners need sockets (the local lab's)
+    assert "alb-listeners-and-health-checks" not in seen["jobs"]
+
+
 def test_an_alb_listener_fails_loudly_in_process_and_keeps_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 

@@ -4,6 +4,8 @@ One periodic job, every :data:`~courselab.lab.elbv2.health.HEALTH_INTERVAL_S` se
 server for each new ALB and NLB listener and closes those of deleted ones, then health-checks every
 target the listeners forward to. Each listener's server loop is a job of its own
 (:class:`courselab.lab.elbv2.listeners.ListenerServer`, :class:`courselab.lab.elbv2.tcp.TcpListener`).
+In-process (the browser lab, no sockets or threads) the periodic job is not started: a listener is
+served only when asked (``listener_url``), which fails saying that listeners run in the local lab.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ def start(context: LabContext) -> None:
     health.use(health.HealthChecks())
     listeners.use(listeners.Listeners(context.scheduler))
     network_listeners.use(network_listeners.NetworkListeners(context.scheduler))
+    if context.in_process:
+        return  # no sockets (the browser lab): listeners and health checks run in the local lab only
     _job = context.scheduler.call_every(health.HEALTH_INTERVAL_S, _pass, name="alb-listeners-and-health-checks")
 
 

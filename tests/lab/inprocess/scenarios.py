@@ -149,5 +149,8 @@ try:
     requests.get("http://127.0.0.1:1/")
 except requests.exceptions.ConnectionError:
     seen["requests_closed_port"] = "refused"
+from courselab.lab import scheduler  # noqa: E402
+
+seen["jobs"] = sorted({job.name for job in scheduler.current().pending()})
 courselab.stop()
 print(json.dumps(seen))
