@@ -75,9 +75,9 @@ lint: $(STAMP)
 # The notebooks the book build has just executed are not executed again by tests/test_notebooks.py.
 # The system suites (SYSTEM_TESTS) run in `make test-system`, which CI runs after `make test`:
 # together they would take about twice the 15 minutes `make test` may take on 2 cores.
-# The browser lab's Run all runs here on one chapter (BROWSER_SMOKE); on every chapter, and under
-# Node, in `make test-system`.
-SYSTEM_TESTS := tests/cli tests/conformance tests/soak tests/book/test_grader.py tests/book/test_exercises.py
+# The browser lab's Run all runs here on one chapter (BROWSER_SMOKE); on every chapter and exercise
+# page, and under Node (tests/browser_lab), in `make test-system`.
+SYSTEM_TESTS := tests/browser_lab tests/cli tests/conformance tests/soak tests/book/test_grader.py tests/book/test_exercises.py
 BROWSER_SMOKE := chapters/serverless/lambda.html
 test: $(STAMP) $(NODE_STAMP)
 	$(MAKE) --no-print-directory lint
@@ -87,11 +87,11 @@ test: $(STAMP) $(NODE_STAMP)
 
 # Third-party apps (conformance), AWS's CLI tutorials with both CLIs and the SAM CLI, the soak and
 # fault tests, the grader against a hostile class, every exercise graded in its sandbox, and the
-# browser lab: every Part 1 and Part 2 chapter's cells under Node (Pyodide from npm) and by
-# pressing Run all in headless Chromium on the built site (built first if it is not there).
+# browser lab: every chapter and exercise page's cells under Node (Pyodide from npm, first in the
+# list so that one worker runs it while the other runs the rest) and by pressing Run all in
+# headless Chromium on the built site (built first if it is not there).
 test-system: $(STAMP) $(CLI_STAMP) $(SAM_STAMP) $(NODE_STAMP)
 	test -f $(HTML) || $(MAKE) --no-print-directory book
-	COURSELAB_PYTHON=$(abspath $(BIN)/python) node --test tests/browser_lab/chapters.test.mjs
 	$(BIN)/pytest -n 2 $(SYSTEM_TESTS) tests/browser/test_browser_lab.py
 
 bench: $(STAMP) $(NODE_STAMP)
