@@ -85,7 +85,8 @@ def _run_all(page, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-
     page.wait_for_selector(".browser-lab button")
     started = time.perf_counter()
     page.get_by_role("button", name="Run all cells in the browser").click()
-    page.wait_for_selector("div.cell [data-browser-output]", timeout=600_000)
+    # attached, not visible: a first cell that prints nothing still has finished
+    page.wait_for_selector("div.cell [data-browser-output]", state="attached", timeout=600_000)
     first = time.perf_counter() - started
     page.wait_for_function(
         """() => [...document.querySelectorAll('div.cell')].every(
