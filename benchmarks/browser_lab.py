@@ -80,21 +80,22 @@ def _serve(compress: bool) -> tuple[http.server.ThreadingHTTPServer, type[_Count
     return server, handler
 
 
+_FINISHED = """() => [...document.querySelectorAll('div.cell')].every(
+    c => ['done', 'error', 'skipped'].includes(c.dataset.runState))
+    && !document.querySelector('.browser-lab button[aria-disabled="true"]')"""
+# attached, not visible: a first cell that prints nothing has still finished; a page whose visible
+# cells are all tagged shows no output at all, only the end
+_FIRST_OUTPUT = f"() => !!document.querySelector('div.cell [data-browser-output]') || ({_FINISHED})()"
+
+
 def _run_all(page, url: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     page.goto(url, wait_until="load")
     page.wait_for_selector(".browser-lab button")
     started = time.perf_counter()
     page.get_by_role("button", name="Run all cells in the browser").click()
-    # attached, not visible: a first cell that prints nothing still has finished
-    page.wait_for_selector("div.cell [data-browser-output]", state="attached", timeout=600_000)
+    page.wait_for_function(_FIRST_OUTPUT, timeout=600_000, polling=100)
     first = time.perf_counter() - started
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('div.cell')].every(
-            c => ['done', 'error', 'skipped'].includes(c.dataset.runState))
-            && !document.querySelector('.browser-lab button[aria-disabled="true"]')""",
-        timeout=900_000,
-        polling=250,
-    )
+    page.wait_for_function(_FINISHED, timeout=900_000, polling=250)
     return first, time.perf_counter() - started
 
 
