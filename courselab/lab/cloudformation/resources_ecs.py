@@ -19,7 +19,9 @@ Here both are created (and updated) as ``RegisterTaskDefinition`` and ``CreateSe
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html):
 an updated task definition is a new revision (the old one is deregistered), and a service updated to
 it starts a rolling deployment. ``DesiredCount`` defaults to 1, as CloudFormation's does. The lab's
-ECS extension is installed first, so the service's tasks run (:mod:`courselab.lab.ecs`).
+ECS extension is installed first, so the service's tasks run (:mod:`courselab.lab.ecs`). A service
+that sets a property the lab does not apply (``CapacityProviderStrategy``, ``EnableExecuteCommand``,
+placement, Service Connect, volumes ...) fails, naming it, instead of coming up without it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from courselab.lab.cloudformation.model_calls import Creation, Moto, Update, wrap_create, wrap_update
+from courselab.lab.cloudformation.resources import ResourceError
 
 _INTEGERS = {
     "containerPort",
@@ -114,7 +117,25 @@ def update_task_definition(change: Update, moto: Moto) -> Any:
     return created
 
 
+#: The ``AWS::ECS::Service`` properties the lab applies (see create_service and _service_settings).
+_SERVICE_PROPERTIES = frozenset(
+    {
+        "Cluster", "ServiceName", "DesiredCount", "TaskDefinition", "LaunchType", "PlatformVersion",
+        "NetworkConfiguration", "LoadBalancers", "DeploymentConfiguration", "DeploymentController",
+        "HealthCheckGracePeriodSeconds", "SchedulingStrategy", "ServiceRegistries", "PropagateTags",
+        "Role", "Tags",
+    }
+)  # fmt: skip
+
+
 def _service_settings(props: dict[str, Any]) -> dict[str, Any]:
+    ignored = sorted(name for name, value in props.items() if name not in _SERVICE_PROPERTIES and value is not None)
+    if ignored:
+        raise ResourceError(
+            f"The course lab does not apply {', '.join(ignored)} of AWS::ECS::Service: remove "
+            f"{'it' if len(ignored) == 1 else 'them'} to deploy this service here (the lab appendix lists "
+            "what the lab's ECS runs)"
+        )
     settings = {
         "network_configuration": _api(props.get("NetworkConfiguration")),
         "load_balancers": _api(props.get("LoadBalancers")),

@@ -8,7 +8,7 @@ import boto3
 
 from courselab import images
 from tests.conftest import wait_until
-from tests.lab.cloudformation.stack_helpers import CAPABILITIES, create, outputs
+from tests.lab.cloudformation.stack_helpers import CAPABILITIES, create, failures, outputs
 
 APP = """\
 import os
@@ -112,3 +112,16 @@ def test_a_fargate_service_from_a_template_runs_and_an_update_deploys_the_new_im
     service = ecs.describe_services(cluster="cfn-ecs", services=["app"])["services"][0]
     assert service["taskDefinition"].endswith("cfn-ecs:2")
     boto3.client("cloudformation").delete_stack(StackName="cfn-ecs")
+
+
+def test_a_service_property_the_lab_does_not_apply_fails_the_stack_naming_it(lab) -> None:
+    subnet = boto3.client("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
+    unapplied = template("not-pulled:1")
+    unapplied["Resources"]["Service"]["Properties"]["EnableExecuteCommand"] = True
+    unapplied["Resources"]["Service"]["Properties"]["CapacityProviderStrategy"] = [
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}
+    ]
+    stack = create("cfn-ecs-unapplied", unapplied, Parameters=[{"ParameterKey": "Subnet", "ParameterValue": subnet}])
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    reason = failures("cfn-ecs-unapplied")["Service"]
+    assert "does not apply CapacityProviderStrategy, EnableExecuteCommand of AWS::ECS::Service" in reason
